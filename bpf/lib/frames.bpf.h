@@ -1,0 +1,106 @@
+/* Walking a thread's Python frame chain, leaf first, into the per-CPU scratch stack.
+ *
+ * Per frame: one probe read of the frame's window (code, caller, instruction, owner fields) and
+ * one of the code object's fingerprint window. Everything version-specific comes from
+ * struct stprof_process; there is no per-version branch here. */
+#ifndef STPROF_FRAMES_BPF_H
+#define STPROF_FRAMES_BPF_H
+
+#include "maps.bpf.h"
+
+struct frame_walk {
+  const struct stprof_process *proc;
+  struct stprof_scratch *scratch;
+  __u64 frame; /* next frame to visit; 0 at the end of the chain */
+  __u64 hash;
+  __u32 depth;
+  __u16 flags;
+};
+
+static __always_inline __u64 window_u64(const __u8 *window, __u32 offset) {
+  if (offset > STPROF_FRAME_WINDOW - sizeof(__u64)) return 0;
+  return *(const __u64 *)(window + offset);
+}
+
+static __always_inline __s32 window_s32(const __u8 *window, __u32 offset) {
+  if (offset > STPROF_FRAME_WINDOW - sizeof(__s32)) return 0;
+  return *(const __s32 *)(window + offset);
+}
+
+/* Code-unit index of the frame's current instruction, per stprof_instr_kind. */
+static __always_inline __s32 instruction_index(const struct stprof_process *proc,
+                                               const __u8 *window, __u64 code) {
+  switch (proc->instr_kind) {
+    case STPROF_INSTR_LASTI_BYTES: {
+      __s32 lasti = window_s32(window, proc->frame_instr);
+      return lasti < 0 ? -1 : (__s32)((__u32)lasti >> 1);
+    }
+    case STPROF_INSTR_LASTI_UNITS:
+      return window_s32(window, proc->frame_instr);
+    default: {
+      __s64 bytes = (__s64)(window_u64(window, proc->frame_instr) - (code + proc->code_first_instr));
+      if (bytes < 0) return -1;
+      if (bytes > 0x7ffffffe) return 0x7fffffff;
+      return (__s32)((__u64)bytes >> 1);
+    }
+  }
+}
+
+static long frame_walk_step(__u64 index, struct frame_walk *walk) {
+  const struct stprof_process *proc = walk->proc;
+  struct stprof_scratch *scratch = walk->scratch;
+  __u64 frame = walk->frame;
+  if (!frame) return 1;
+  if (walk->depth >= STPROF_MAX_DEPTH) {
+    walk->flags |= STACK_FLAG_TRUNCATED;
+    count(STPROF_STACK_TRUNCATED);
+    return 1;
+  }
+
+  __u32 window_size = proc->frame_window;
+  if (window_size > STPROF_FRAME_WINDOW) window_size = STPROF_FRAME_WINDOW;
+  if (bpf_probe_read_user(scratch->frame, window_size, (const void *)frame)) {
+    walk->flags |= STACK_FLAG_PARTIAL;
+    count(STPROF_FRAME_READ_FAULT);
+    return 1;
+  }
+  __u64 previous = window_u64(scratch->frame, proc->frame_previous);
+  if (previous == frame) {
+    walk->flags |= STACK_FLAG_PARTIAL;
+    count(STPROF_FRAME_LOOP);
+    return 1;
+  }
+  walk->frame = previous;
+
+  __u64 code = window_u64(scratch->frame, proc->frame_code) & ~proc->code_pointer_mask;
+  if (proc->frame_owner >= 0 && proc->frame_owner < STPROF_FRAME_WINDOW &&
+      scratch->frame[proc->frame_owner & (STPROF_FRAME_WINDOW - 1)] >= proc->owner_first_non_python) {
+    count(STPROF_FRAMES_SKIPPED);
+    return 0;
+  }
+  if (!code) {
+    count(STPROF_FRAMES_SKIPPED);
+    return 0;
+  }
+
+  __u32 fingerprint_size = proc->code_fingerprint_size;
+  if (fingerprint_size > STPROF_FINGERPRINT_WINDOW) fingerprint_size = STPROF_FINGERPRINT_WINDOW;
+  if (bpf_probe_read_user(scratch->fingerprint, fingerprint_size,
+                          (const void *)(code + proc->code_fingerprint))) {
+    walk->flags |= STACK_FLAG_PARTIAL;
+    count(STPROF_FRAME_READ_FAULT);
+    return 1;
+  }
+
+  __u32 depth = walk->depth & (STPROF_MAX_DEPTH - 1);
+  struct stprof_frame *out =
+      &scratch->chunks[depth / STPROF_CHUNK_FRAMES].frames[depth % STPROF_CHUNK_FRAMES];
+  out->code = code;
+  out->instr = instruction_index(proc, scratch->frame, code);
+  out->fingerprint = stprof_fingerprint(scratch->fingerprint, fingerprint_size / 8);
+  walk->hash = stprof_hash_frame(walk->hash, out);
+  walk->depth++;
+  return 0;
+}
+
+#endif /* STPROF_FRAMES_BPF_H */

@@ -1,0 +1,73 @@
+/* Maps and globals of the sampler. BPF-only; userspace reaches them through the skeleton. */
+#ifndef STPROF_MAPS_BPF_H
+#define STPROF_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "stprof_abi.h"
+
+/* Registered Python processes: host tgid -> where to find things. Written by userspace only. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, __u32);
+  __type(value, struct stprof_process);
+} processes SEC(".maps");
+
+/* host tid -> the PyThreadState last found for it; re-validated on every hit. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, struct stprof_thread_state);
+} thread_states SEC(".maps");
+
+/* Interned stacks, as chunks (see stprof_chunk_key). Userspace copies and deletes them. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 32768);
+  __type(key, struct stprof_chunk_key);
+  __type(value, struct stprof_chunk);
+} stacks SEC(".maps");
+
+/* Sample counts; the sampler writes counts_<control.active_counts>, userspace drains the other. */
+#define STPROF_COUNTS_MAP                       \
+  struct {                                      \
+    __uint(type, BPF_MAP_TYPE_HASH);            \
+    __uint(max_entries, 65536);                 \
+    __type(key, struct stprof_count_key);       \
+    __type(value, __u64);                       \
+  }
+STPROF_COUNTS_MAP counts_0 SEC(".maps");
+STPROF_COUNTS_MAP counts_1 SEC(".maps");
+
+/* The stack being built, one slot per CPU (a per-CPU array value cannot be this large).
+ * max_entries is set to the number of possible CPUs by userspace before load. */
+struct stprof_scratch {
+  struct stprof_chunk chunks[STPROF_MAX_CHUNKS];
+  __u8 frame[STPROF_FRAME_WINDOW];
+  __u64 fingerprint[STPROF_FINGERPRINT_WINDOW / 8];
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct stprof_scratch);
+} scratch_stacks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, STPROF_NUM_COUNTERS);
+  __type(key, __u32);
+  __type(value, __u64);
+} counters SEC(".maps");
+
+struct stprof_control control = {};
+
+static __always_inline void count(enum stprof_counter id) {
+  __u32 key = id;
+  __u64 *value = bpf_map_lookup_elem(&counters, &key);
+  if (value) *value += 1;
+}
+
+#endif /* STPROF_MAPS_BPF_H */

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The sampler: a perf_event program on every CPU. For a task of a registered Python process it
+ * finds the thread's PyThreadState, walks its Python frames, interns the stack in `stacks` and
+ * counts it per (pid, tid, stack) in the active counts map. Every early exit is counted. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "lib/frames.bpf.h"
+#include "lib/maps.bpf.h"
+#include "lib/thread_state.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Stores the scratch stack under stack_id unless it is there already. Chunk 0 goes last so that
+ * userspace, which looks up chunk 0 first, never sees a partly inserted stack. */
+static __always_inline bool intern_stack(struct stprof_scratch *scratch, __u64 stack_id,
+                                         __u32 depth) {
+  struct stprof_chunk_key key = {.stack_id = stack_id};
+  if (bpf_map_lookup_elem(&stacks, &key)) return true;
+
+  __u32 last = (depth - 1) / STPROF_CHUNK_FRAMES;
+  for (int i = STPROF_MAX_CHUNKS - 1; i >= 0; i--) {
+    if ((__u32)i > last) continue;
+    key.chunk = i;
+    if (bpf_map_update_elem(&stacks, &key, &scratch->chunks[i], BPF_ANY)) return false;
+  }
+  count(STPROF_STACKS_NEW);
+  return true;
+}
+
+static __always_inline bool add_count(void *counts_map, struct stprof_count_key *key) {
+  __u64 *value = bpf_map_lookup_elem(counts_map, key);
+  if (value) {
+    __sync_fetch_and_add(value, 1);
+    return true;
+  }
+  __u64 one = 1;
+  if (!bpf_map_update_elem(counts_map, key, &one, BPF_NOEXIST)) return true;
+  value = bpf_map_lookup_elem(counts_map, key); /* lost a race with another CPU */
+  if (!value) return false;
+  __sync_fetch_and_add(value, 1);
+  return true;
+}
+
+SEC("perf_event")
+int stprof_sample(struct bpf_perf_event_data *ctx) {
+  count(STPROF_SAMPLES);
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  __u32 pid = pid_tgid >> 32;
+  __u32 tid = (__u32)pid_tgid;
+
+  const struct stprof_process *proc = bpf_map_lookup_elem(&processes, &pid);
+  if (!proc) {
+    count(STPROF_EXIT_NOT_PYTHON);
+    return 0;
+  }
+  struct task_struct *task = bpf_get_current_task_btf();
+  __u64 fsbase = BPF_CORE_READ(task, thread.fsbase);
+  if (!fsbase) {
+    count(STPROF_EXIT_NO_FSBASE);
+    return 0;
+  }
+  __u64 tstate = find_thread_state(proc, tid, fsbase);
+  if (!tstate) return 0; /* counted by find_thread_state */
+
+  __u32 cpu = bpf_get_smp_processor_id();
+  struct stprof_scratch *scratch = bpf_map_lookup_elem(&scratch_stacks, &cpu);
+  if (!scratch) {
+    count(STPROF_EXIT_NO_SCRATCH);
+    return 0;
+  }
+  struct frame_walk walk = {
+      .proc = proc,
+      .scratch = scratch,
+      .frame = current_frame(proc, tstate),
+      .hash = 0x84222325cbf29ce4ULL,
+  };
+  if (walk.frame) bpf_loop(2 * STPROF_MAX_DEPTH, frame_walk_step, &walk, 0);
+  if (walk.depth == 0) {
+    count(STPROF_EXIT_NO_FRAME);
+    return 0;
+  }
+
+  __u64 stack_id = stprof_mix64(walk.hash, ((__u64)walk.flags << 32) | walk.depth);
+  scratch->chunks[0].depth = walk.depth;
+  scratch->chunks[0].flags = walk.flags;
+  if (!intern_stack(scratch, stack_id, walk.depth)) {
+    count(STPROF_EXIT_STACK_MAP_FULL);
+    return 0;
+  }
+
+  struct stprof_count_key key = {.pid = pid, .tid = tid, .stack_id = stack_id};
+  bool counted = *(volatile __u32 *)&control.active_counts ? add_count(&counts_1, &key)
+                                                           : add_count(&counts_0, &key);
+  if (!counted) {
+    count(STPROF_EXIT_COUNT_MAP_FULL);
+    return 0;
+  }
+  count(STPROF_SAMPLES_RECORDED);
+  return 0;
+}

@@ -1,0 +1,182 @@
+/* The one header both sides include: everything that crosses the kernel/user boundary.
+ *
+ * Included by the BPF programs (after vmlinux.h) and by C++ userspace (after <linux/types.h>).
+ * Only fixed-width __u64-style types, explicit padding, and sizes pinned by static asserts.
+ */
+#ifndef STPROF_ABI_H
+#define STPROF_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Deepest Python stack recorded; deeper stacks are kept leaf-first up to this depth and flagged
+ * STACK_FLAG_TRUNCATED. The walk runs in bpf_loop, so this is not bounded by the verifier. */
+#define STPROF_MAX_DEPTH 2048
+/* Frames per stack chunk: stacks are stored as chunks in the `stacks` map (a value of 2048 frames
+ * would waste memory on the usual shallow stack). */
+#define STPROF_CHUNK_FRAMES 32
+#define STPROF_MAX_CHUNKS (STPROF_MAX_DEPTH / STPROF_CHUNK_FRAMES)
+/* Interpreters and thread states visited when looking up the thread state of a thread. */
+#define STPROF_MAX_INTERPRETERS 8
+#define STPROF_MAX_THREADS 1024
+/* Largest byte window read from a frame and from a code object in one probe read. */
+#define STPROF_FRAME_WINDOW 128
+#define STPROF_FINGERPRINT_WINDOW 64
+
+/* Counters the sampler bumps, per CPU. Every early exit of the sampler has exactly one id here.
+ * X(id, description): the id becomes STPROF_<id> in C and the description is what `-v` prints. */
+#define STPROF_COUNTERS(X)                                                              \
+  X(SAMPLES, "perf events handled")                                                     \
+  X(SAMPLES_RECORDED, "Python stacks counted")                                          \
+  X(EXIT_NOT_PYTHON, "task is not a registered Python process")                         \
+  X(EXIT_NO_FSBASE, "task has no thread pointer (FS base)")                             \
+  X(EXIT_NO_THREAD_STATE, "no PyThreadState matches the thread (not a Python thread)") \
+  X(EXIT_THREAD_STATE_FAULT, "reading the interpreter/thread list faulted")             \
+  X(EXIT_NO_FRAME, "thread runs no Python code right now (no current frame)")           \
+  X(EXIT_NO_SCRATCH, "per-CPU scratch buffer missing")                                  \
+  X(EXIT_STACK_MAP_FULL, "stacks map full: stack dropped")                              \
+  X(EXIT_COUNT_MAP_FULL, "counts map full: sample dropped")                             \
+  X(THREAD_CACHE_HIT, "thread state found in cache")                                    \
+  X(THREAD_CACHE_MISS, "thread state looked up by walking the thread list")             \
+  X(THREAD_LIST_TRUNCATED, "thread list longer than the walk limit")                    \
+  X(FRAME_READ_FAULT, "frame read faulted: stack kept up to there (STACK_FLAG_PARTIAL)") \
+  X(FRAME_LOOP, "frame chain pointed back at itself: stack cut (STACK_FLAG_PARTIAL)")    \
+  X(FRAMES_SKIPPED, "non-Python frames skipped (shims, C-stack owners)")                \
+  X(STACK_TRUNCATED, "stack deeper than STPROF_MAX_DEPTH (STACK_FLAG_TRUNCATED)")       \
+  X(STACKS_NEW, "new stacks interned")
+
+enum stprof_counter {
+#define STPROF_COUNTER_ENUM(id, description) STPROF_##id,
+  STPROF_COUNTERS(STPROF_COUNTER_ENUM)
+#undef STPROF_COUNTER_ENUM
+  STPROF_NUM_COUNTERS
+};
+
+/* How a frame records its current instruction (see the per-version table in userspace). */
+enum stprof_instr_kind {
+  /* 3.8/3.9 f_lasti: int, byte offset of the last instruction (-1 before the first). */
+  STPROF_INSTR_LASTI_BYTES = 0,
+  /* 3.10 f_lasti: int, index of the last instruction in 2-byte code units. */
+  STPROF_INSTR_LASTI_UNITS = 1,
+  /* 3.11+ prev_instr/instr_ptr: pointer into the code object's co_code_adaptive. */
+  STPROF_INSTR_POINTER = 2,
+};
+
+/* Where the sampler finds things in one process. Written by userspace (discover/) into the
+ * `processes` map, keyed by host tgid; read by the sampler on every sample of that process.
+ * All offsets are bytes from the start of the named CPython struct. */
+struct stprof_process {
+  /* Absolute address of _PyRuntime.interpreters.head in the target. */
+  __u64 interpreters_head_addr;
+  /* Bits cleared from a frame's code pointer before use (3.14+ tags _PyStackRef). */
+  __u64 code_pointer_mask;
+
+  __u16 interp_next;            /* PyInterpreterState.next */
+  __u16 interp_threads_head;    /* PyInterpreterState.threads.head */
+  __u16 tstate_next;            /* PyThreadState.next */
+  __u16 tstate_thread_id;       /* PyThreadState.thread_id (== pthread_self() == FS base) */
+  __u16 tstate_frame;           /* PyThreadState field holding the frame (or the _PyCFrame*) */
+  __s16 cframe_current_frame;   /* _PyCFrame.current_frame, or -1 when tstate_frame is the frame */
+
+  __u16 frame_code;             /* frame's code object pointer (f_code / f_executable) */
+  __u16 frame_previous;         /* frame's caller (f_back / previous) */
+  __u16 frame_instr;            /* f_lasti / prev_instr / instr_ptr, per instr_kind */
+  __s16 frame_owner;            /* _PyInterpreterFrame.owner (a char), or -1 when absent */
+  __u16 frame_window;           /* bytes read per frame: max(field offset + size) <= FRAME_WINDOW */
+  __u8 instr_kind;              /* enum stprof_instr_kind */
+  /* Frames whose owner is >= this are not Python code (3.12+ C-stack shims); 255: none. */
+  __u8 owner_first_non_python;
+
+  __u16 code_first_instr;       /* offset of co_code_adaptive (STPROF_INSTR_POINTER only) */
+  __u16 code_fingerprint;       /* start of the code object bytes hashed into the fingerprint */
+  __u16 code_fingerprint_size;  /* multiple of 8, <= STPROF_FINGERPRINT_WINDOW */
+  __u16 pad;
+};
+
+/* One Python frame as the sampler saw it. */
+struct stprof_frame {
+  __u64 code;         /* PyCodeObject address in the target */
+  __s32 instr;        /* code-unit (2-byte) index of the instruction; -1: not started */
+  __u32 fingerprint;  /* stprof_fingerprint() of the code object's fingerprint window */
+};
+
+enum stprof_stack_flags {
+  STACK_FLAG_TRUNCATED = 1, /* deeper than STPROF_MAX_DEPTH: the root side is missing */
+  STACK_FLAG_PARTIAL = 2,   /* a frame read faulted or the chain looped: the root side is missing */
+};
+
+/* Key of the `stacks` map: a stack is stored as ceil(depth / CHUNK_FRAMES) chunks, leaf first.
+ * Chunk 0 is inserted last, so when chunk 0 is present the whole stack is. */
+struct stprof_chunk_key {
+  __u64 stack_id; /* stprof hash of all frames, depth and flags */
+  __u32 chunk;
+  __u32 pad;
+};
+
+struct stprof_chunk {
+  __u16 depth; /* frames in the whole stack */
+  __u16 flags; /* enum stprof_stack_flags */
+  __u32 pad;
+  struct stprof_frame frames[STPROF_CHUNK_FRAMES];
+};
+
+/* Key of the `counts` maps: samples of one stack on one thread. Value: __u64 sample count. */
+struct stprof_count_key {
+  __u32 pid; /* host tgid */
+  __u32 tid; /* host tid */
+  __u64 stack_id;
+};
+
+/* Per-thread cache of the PyThreadState found for it (`thread_states` map, keyed by host tid). */
+struct stprof_thread_state {
+  __u64 tstate;
+  __u64 fsbase;
+};
+
+/* Userspace-settable globals (.bss, mmapped by the skeleton). */
+struct stprof_control {
+  /* Which of counts_0 / counts_1 the sampler writes; userspace flips it, waits, then drains
+   * the other one, so no increment is lost to a concurrent delete. */
+  __u32 active_counts;
+  __u32 pad;
+};
+
+/* Stack hashing and code-object fingerprints: written once here, used by both sides. */
+static inline __u64 stprof_mix64(__u64 h, __u64 v) {
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+
+/* Hash of a code object's fingerprint window (`words` 8-byte words, at most 8). */
+static inline __u32 stprof_fingerprint(const __u64 *window, __u32 words) {
+  __u64 h = 0xcbf29ce484222325ULL;
+  for (__u32 i = 0; i < STPROF_FINGERPRINT_WINDOW / 8; i++) {
+    if (i >= words) break;
+    h = stprof_mix64(h, window[i]);
+  }
+  return (__u32)(h ^ (h >> 32));
+}
+
+static inline __u64 stprof_hash_frame(__u64 h, const struct stprof_frame *f) {
+  h = stprof_mix64(h, f->code);
+  return stprof_mix64(h, ((__u64)(__u32)f->instr << 32) | f->fingerprint);
+}
+
+#ifdef __cplusplus
+static_assert(sizeof(struct stprof_process) == 48, "stprof_process layout");
+static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
+static_assert(sizeof(struct stprof_chunk_key) == 16, "stprof_chunk_key layout");
+static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
+static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
+static_assert(sizeof(struct stprof_thread_state) == 16, "stprof_thread_state layout");
+static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
+#else
+_Static_assert(sizeof(struct stprof_process) == 48, "stprof_process layout");
+_Static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
+_Static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
+_Static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
+#endif
+
+#endif /* STPROF_ABI_H */

@@ -1,0 +1,53 @@
+# BPF objects and their libbpf skeletons.
+#
+# vmlinux.h: generated at build time from the running kernel's BTF by default; set
+# STPROF_VMLINUX_H to a pinned header to build on a machine without /sys/kernel/btf/vmlinux
+# (regenerate one with `bpftool btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h`).
+find_program(BPF_CLANG NAMES clang clang-14 REQUIRED)
+find_program(BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
+
+set(STPROF_VMLINUX_H "" CACHE FILEPATH "Pinned vmlinux.h (default: generate from /sys/kernel/btf/vmlinux)")
+set(STPROF_BPF_GEN_DIR ${CMAKE_BINARY_DIR}/bpf-gen)
+file(MAKE_DIRECTORY ${STPROF_BPF_GEN_DIR})
+
+# Call once, in the directory that builds the skeletons (custom command outputs are per directory).
+function(stprof_vmlinux_header)
+  if(STPROF_VMLINUX_H)
+    configure_file(${STPROF_VMLINUX_H} ${STPROF_BPF_GEN_DIR}/vmlinux.h COPYONLY)
+  else()
+    add_custom_command(
+      OUTPUT ${STPROF_BPF_GEN_DIR}/vmlinux.h
+      COMMAND ${BPFTOOL} btf dump file /sys/kernel/btf/vmlinux format c > ${STPROF_BPF_GEN_DIR}/vmlinux.h
+      COMMENT "Generating vmlinux.h from the kernel's BTF"
+      VERBATIM)
+  endif()
+endfunction()
+
+# stprof_bpf_skeleton(NAME SOURCE): compiles SOURCE (a .bpf.c) with CO-RE into NAME.bpf.o and
+# generates NAME.skel.h; header dependencies come from clang's depfile, so editing
+# bpf/stprof_abi.h or bpf/lib/*.bpf.h rebuilds the object and the skeleton.
+function(stprof_bpf_skeleton NAME SOURCE)
+  set(obj ${STPROF_BPF_GEN_DIR}/${NAME}.bpf.o)
+  set(skel ${STPROF_BPF_GEN_DIR}/${NAME}.skel.h)
+  add_custom_command(
+    OUTPUT ${obj}
+    COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_x86
+            -Wall -Wextra -Werror -Wno-unused-parameter
+            -I${STPROF_BPF_GEN_DIR} -I${CMAKE_SOURCE_DIR}/bpf
+            -MD -MF ${obj}.d
+            -c ${CMAKE_CURRENT_SOURCE_DIR}/${SOURCE} -o ${obj}
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${SOURCE} ${STPROF_BPF_GEN_DIR}/vmlinux.h
+    DEPFILE ${obj}.d
+    COMMENT "Compiling BPF ${SOURCE}"
+    VERBATIM)
+  add_custom_command(
+    OUTPUT ${skel}
+    COMMAND ${BPFTOOL} gen skeleton ${obj} name ${NAME} > ${skel}
+    DEPENDS ${obj}
+    COMMENT "Generating BPF skeleton ${NAME}.skel.h"
+    VERBATIM)
+  add_custom_target(${NAME}_skel DEPENDS ${skel})
+  add_library(${NAME}_skeleton INTERFACE)
+  add_dependencies(${NAME}_skeleton ${NAME}_skel)
+  target_include_directories(${NAME}_skeleton INTERFACE ${STPROF_BPF_GEN_DIR} ${CMAKE_SOURCE_DIR}/bpf)
+endfunction()

@@ -1,0 +1,133 @@
+#include "bpf/sampler.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+
+#include "sampler.skel.h"
+#include "util/cpu_list.h"
+#include "util/files.h"
+
+namespace stprof {
+namespace {
+
+int g_libbpf_log_level = 0;
+
+int print_libbpf(enum libbpf_print_level level, const char* format, va_list args) {
+  if (g_libbpf_log_level == 0 || (level == LIBBPF_DEBUG && g_libbpf_log_level < 2)) return 0;
+  std::fprintf(stderr, "libbpf%s: ", level == LIBBPF_DEBUG ? " (debug)" : "");
+  return std::vfprintf(stderr, format, args);
+}
+
+Error bpf_error(const std::string& what, int error) {
+  std::string hint = " (run with -v for libbpf's log)";
+  if (error == EPERM || error == EACCES) {
+    hint = " (needs root, or CAP_BPF + CAP_PERFMON: run with sudo)";
+  }
+  return make_error(what + ": " + errno_text(error) + hint);
+}
+
+UniqueFd open_cpu_clock(int cpu, int frequency_hz) {
+  perf_event_attr attr{};
+  attr.size = sizeof(attr);
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_CPU_CLOCK;
+  attr.freq = 1;
+  attr.sample_freq = static_cast<__u64>(frequency_hz);
+  return UniqueFd(static_cast<int>(
+      ::syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
+  g_libbpf_log_level = options.libbpf_log_level;
+  libbpf_set_print(print_libbpf);
+
+  std::unique_ptr<Sampler> sampler(new Sampler());
+  sampler->skeleton_ = sampler__open();
+  if (!sampler->skeleton_) return bpf_error("cannot open the BPF sampler", errno);
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return bpf_error("cannot count the possible CPUs", -cpus);
+  if (int err = bpf_map__set_max_entries(sampler->skeleton_->maps.scratch_stacks, cpus)) {
+    return bpf_error("cannot size the scratch map", -err);
+  }
+  if (int err = sampler__load(sampler->skeleton_)) {
+    return bpf_error("cannot load the BPF sampler into the kernel", -err);
+  }
+  if (Result<void> attached = sampler->attach(options.frequency_hz); !attached) {
+    return attached.error();
+  }
+  return sampler;
+}
+
+Result<void> Sampler::attach(int frequency_hz) {
+  std::optional<std::string> online = read_text_file("/sys/devices/system/cpu/online");
+  std::optional<std::vector<int>> cpus = online ? parse_cpu_list(*online) : std::nullopt;
+  if (!cpus) return make_error("cannot read the online CPUs from /sys/devices/system/cpu/online");
+  for (int cpu : *cpus) {
+    UniqueFd event = open_cpu_clock(cpu, frequency_hz);
+    if (!event.valid()) {
+      if (errno == ENODEV) continue;  // went offline meanwhile
+      int error = errno;
+      if (error == EINVAL) {
+        return make_error("cannot sample at " + std::to_string(frequency_hz) +
+                          " Hz: above the kernel's limit (sysctl kernel.perf_event_max_sample_rate)");
+      }
+      return bpf_error("cannot open a cpu-clock perf event on CPU " + std::to_string(cpu), error);
+    }
+    bpf_link* link = bpf_program__attach_perf_event(skeleton_->progs.stprof_sample, event.get());
+    if (!link) return bpf_error("cannot attach the sampler to CPU " + std::to_string(cpu), errno);
+    links_.push_back(link);
+    perf_events_.push_back(std::move(event));
+  }
+  if (links_.empty()) return make_error("no online CPU to sample on");
+  return {};
+}
+
+void Sampler::stop() {
+  for (bpf_link* link : links_) bpf_link__destroy(link);
+  links_.clear();
+  perf_events_.clear();
+}
+
+Sampler::~Sampler() {
+  stop();
+  if (skeleton_) sampler__destroy(skeleton_);
+}
+
+Result<void> Sampler::add_process(__u32 pid, const stprof_process& process) {
+  if (bpf_map__update_elem(skeleton_->maps.processes, &pid, sizeof(pid), &process, sizeof(process),
+                           BPF_ANY) != 0) {
+    int error = errno;
+    return make_error("cannot register PID " + std::to_string(pid) + " with the sampler: " +
+                      errno_text(error) +
+                      (error == E2BIG ? " (more Python processes than the processes map holds)" : ""));
+  }
+  return {};
+}
+
+void Sampler::remove_process(__u32 pid) {
+  bpf_map__delete_elem(skeleton_->maps.processes, &pid, sizeof(pid), 0);
+}
+
+SamplerMaps Sampler::maps() const {
+  SamplerMaps maps;
+  maps.stacks = bpf_map__fd(skeleton_->maps.stacks);
+  maps.counts[0] = bpf_map__fd(skeleton_->maps.counts_0);
+  maps.counts[1] = bpf_map__fd(skeleton_->maps.counts_1);
+  maps.counters = bpf_map__fd(skeleton_->maps.counters);
+  maps.thread_states = bpf_map__fd(skeleton_->maps.thread_states);
+  maps.stacks_capacity = static_cast<int>(bpf_map__max_entries(skeleton_->maps.stacks));
+  maps.counts_capacity = static_cast<int>(bpf_map__max_entries(skeleton_->maps.counts_0));
+  maps.control = &skeleton_->bss->control;
+  return maps;
+}
+
+}  // namespace stprof

@@ -1,0 +1,89 @@
+// The one profile model every renderer reads (shaped like pprof: samples -> locations ->
+// functions, strings interned). Built by ProfileBuilder; plain data, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace stprof {
+
+struct Function {
+  uint32_t name = 0;  // string index
+  uint32_t file = 0;  // string index
+};
+
+struct Location {
+  uint32_t function = 0;
+  int line = 0;  // 0: unknown
+};
+
+struct ProcessInfo {
+  int pid = 0;
+  uint64_t start_time = 0;  // with pid, names the process even if the pid was reused
+  std::string comm;
+  std::string python_version;  // "3.11.2"
+};
+
+struct ThreadInfo {
+  uint32_t process = 0;  // index into Profile::processes
+  int tid = 0;
+  std::string name;
+};
+
+enum class StackEnd {
+  kComplete,
+  kTruncated,  // deeper than the sampler's depth limit: the root side is missing
+  kPartial,    // a frame could not be read: the root side is missing
+};
+
+struct Sample {
+  uint32_t thread = 0;              // index into Profile::threads
+  std::vector<uint32_t> locations;  // root first
+  StackEnd end = StackEnd::kComplete;
+  uint64_t count = 0;
+};
+
+struct Profile {
+  std::vector<std::string> strings;  // strings[0] == ""
+  std::vector<Function> functions;
+  std::vector<Location> locations;
+  std::vector<ProcessInfo> processes;
+  std::vector<ThreadInfo> threads;
+  std::vector<Sample> samples;
+  int frequency_hz = 0;
+  double duration_seconds = 0;
+
+  uint64_t total_samples() const;
+};
+
+class ProfileBuilder {
+ public:
+  ProfileBuilder();
+
+  uint32_t process(int pid, uint64_t start_time, const std::string& comm,
+                   const std::string& python_version);
+  uint32_t thread(uint32_t process, int tid, const std::string& name);
+  uint32_t location(const std::string& function, const std::string& file, int line);
+  // Adds `count` samples of this stack on this thread (merged with an identical earlier one).
+  void add(uint32_t thread, std::vector<uint32_t> root_first, StackEnd end, uint64_t count);
+
+  Profile& profile() { return profile_; }
+  const Profile& profile() const { return profile_; }
+
+ private:
+  uint32_t string(const std::string& text);
+
+  Profile profile_;
+  std::unordered_map<std::string, uint32_t> strings_;
+  std::map<std::pair<uint32_t, uint32_t>, uint32_t> functions_;
+  std::map<std::pair<uint32_t, int>, uint32_t> locations_;
+  std::map<std::pair<int, uint64_t>, uint32_t> processes_;
+  std::map<std::pair<uint32_t, int>, uint32_t> threads_;
+  std::map<std::tuple<uint32_t, std::vector<uint32_t>, StackEnd>, size_t> samples_;
+};
+
+}  // namespace stprof

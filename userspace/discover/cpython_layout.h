@@ -1,0 +1,41 @@
+// Where CPython keeps what we read, per minor version: the one place that knows versions.
+#pragma once
+
+#include <linux/types.h>
+
+#include <cstdint>
+
+#include "discover/python_version.h"
+#include "stprof_abi.h"
+#include "symbolize/line_table.h"
+#include "util/result.h"
+
+namespace stprof {
+
+struct CPythonLayout {
+  // What the BPF walker reads; interpreters_head_addr is filled in per process.
+  stprof_process walker{};
+  uint16_t runtime_interpreters_head = 0;  // _PyRuntimeState.interpreters.head
+
+  // Code object fields read by userspace symbolization (PyCodeObject).
+  uint16_t code_filename = 0;
+  uint16_t code_name = 0;
+  uint16_t code_qualname = 0;  // 0: no co_qualname (before 3.11)
+  uint16_t code_linetable = 0; // co_lnotab (3.8/3.9) or co_linetable
+  uint16_t code_firstlineno = 0;
+  LineTableFormat line_table = LineTableFormat::kLocationTable;
+
+  // PyBytesObject: ob_size and ob_sval.
+  uint16_t bytes_size = 16;
+  uint16_t bytes_data = 32;
+  // PyUnicodeObject: length, state bit field, data of compact ASCII / compact non-ASCII strings.
+  uint16_t unicode_length = 16;
+  uint16_t unicode_state = 32;
+  uint16_t unicode_ascii_data = 48;
+  uint16_t unicode_compact_data = 72;
+};
+
+// The layout for `version`, or an error naming the version when it is not supported.
+Result<CPythonLayout> layout_for(const PythonVersion& version);
+
+}  // namespace stprof

@@ -1,0 +1,35 @@
+#include "discover/proc_list.h"
+
+#include <charconv>
+#include <filesystem>
+
+#include "util/files.h"
+
+namespace stprof {
+
+std::vector<int> list_pids(const std::string& proc_root) {
+  std::vector<int> pids;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(proc_root, error)) {
+    std::string name = entry.path().filename().string();
+    int pid = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (ec == std::errc() && end == name.data() + name.size() && pid > 0) pids.push_back(pid);
+  }
+  return pids;
+}
+
+std::optional<ProcStat> read_proc_stat(int pid, const std::string& proc_root) {
+  std::optional<std::string> text = read_text_file(proc_root + "/" + std::to_string(pid) + "/stat");
+  return text ? parse_proc_stat(*text) : std::nullopt;
+}
+
+std::string thread_name(int pid, int tid, const std::string& proc_root) {
+  std::optional<std::string> comm = read_text_file(proc_root + "/" + std::to_string(pid) + "/task/" +
+                                                   std::to_string(tid) + "/comm");
+  if (!comm) return "";
+  while (!comm->empty() && comm->back() == '\n') comm->pop_back();
+  return *comm;
+}
+
+}  // namespace stprof

@@ -1,0 +1,17 @@
+// Enumerating processes and naming threads through procfs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "discover/proc_stat.h"
+
+namespace stprof {
+
+std::vector<int> list_pids(const std::string& proc_root = "/proc");
+std::optional<ProcStat> read_proc_stat(int pid, const std::string& proc_root = "/proc");
+// The thread's comm, or "" when the thread is gone.
+std::string thread_name(int pid, int tid, const std::string& proc_root = "/proc");
+
+}  // namespace stprof

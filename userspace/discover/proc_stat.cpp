@@ -1,0 +1,41 @@
+#include "discover/proc_stat.h"
+
+#include <charconv>
+
+namespace stprof {
+
+std::optional<ProcStat> parse_proc_stat(std::string_view text) {
+  size_t open = text.find('(');
+  size_t close = text.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
+    return std::nullopt;
+  }
+  ProcStat stat;
+  stat.comm = std::string(text.substr(open + 1, close - open - 1));
+  // Fields after comm, 1-based as in proc(5): 3 state, 4 ppid, ..., 22 starttime.
+  std::string_view rest = text.substr(close + 1);
+  int field = 2;
+  while (!rest.empty()) {
+    size_t begin = rest.find_first_not_of(' ');
+    if (begin == std::string_view::npos) break;
+    rest.remove_prefix(begin);
+    size_t end = rest.find(' ');
+    std::string_view value = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
+    field++;
+    if (field == 4 && std::from_chars(value.data(), value.data() + value.size(), stat.ppid).ec !=
+                          std::errc()) {
+      return std::nullopt;
+    }
+    if (field == 22) {
+      if (std::from_chars(value.data(), value.data() + value.size(), stat.start_time).ec !=
+          std::errc()) {
+        return std::nullopt;
+      }
+      return stat;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace stprof

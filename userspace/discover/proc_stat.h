@@ -1,0 +1,20 @@
+// /proc/PID/stat: the fields we need to tell processes apart.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace stprof {
+
+struct ProcStat {
+  std::string comm;
+  int ppid = 0;
+  uint64_t start_time = 0;  // clock ticks after boot: (pid, start_time) names a process for good
+};
+
+// Parses the text of /proc/PID/stat (comm may contain spaces and parentheses).
+std::optional<ProcStat> parse_proc_stat(std::string_view text);
+
+}  // namespace stprof

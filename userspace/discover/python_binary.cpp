@@ -1,0 +1,43 @@
+#include "discover/python_binary.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include "util/files.h"
+
+namespace stprof {
+namespace {
+
+Result<std::optional<PythonBinary>> read_python_binary(UniqueFd fd, const std::string& name) {
+  Result<ElfFile> elf = ElfFile::open(std::move(fd), name);
+  if (!elf) return elf.error();
+  std::optional<ElfSymbol> runtime = elf->find_symbol("_PyRuntime");
+  if (!runtime) return std::optional<PythonBinary>();
+  PythonBinary binary;
+  binary.runtime_vaddr = runtime->value;
+  binary.segments = elf->load_segments();
+  // Py_Version (3.11+) holds PY_VERSION_HEX in read-only data; older versions only have names.
+  uint32_t version_hex = 0;
+  if (std::optional<ElfSymbol> py_version = elf->find_symbol("Py_Version");
+      py_version && elf->read_at_vaddr(py_version->value, &version_hex, sizeof(version_hex))) {
+    binary.version = PythonVersion::from_hex(version_hex);
+  } else {
+    binary.version = version_from_file_name(name);
+  }
+  return std::optional<PythonBinary>(std::move(binary));
+}
+
+}  // namespace
+
+Result<std::optional<PythonBinary>> PythonBinaryCache::analyse(UniqueFd fd, const std::string& name) {
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return make_error("cannot stat " + name + ": " + errno_text(errno));
+  FileKey key{st.st_dev, st.st_ino, st.st_size, static_cast<int64_t>(st.st_mtime)};
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  Result<std::optional<PythonBinary>> binary = read_python_binary(std::move(fd), name);
+  if (binary) cache_.emplace(key, *binary);
+  return binary;
+}
+
+}  // namespace stprof

@@ -1,0 +1,38 @@
+// Recognising a CPython interpreter in an ELF file (executable or libpython), cached per file.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "discover/elf_file.h"
+#include "discover/python_version.h"
+#include "util/result.h"
+#include "util/unique_fd.h"
+
+namespace stprof {
+
+struct PythonBinary {
+  uint64_t runtime_vaddr = 0;  // _PyRuntime in the file's address space
+  std::optional<PythonVersion> version;  // from Py_Version (3.11+) or the file name
+  std::vector<LoadSegment> segments;
+};
+
+// Analyses each distinct file once: processes that map the same file share the answer.
+class PythonBinaryCache {
+ public:
+  // nullopt: the file holds no CPython runtime. `name` is the path the process maps it under.
+  Result<std::optional<PythonBinary>> analyse(UniqueFd fd, const std::string& name);
+
+ private:
+  // st_dev, st_ino, st_size, st_mtime: an upgraded file at the same path is a new file.
+  using FileKey = std::tuple<dev_t, ino_t, off_t, int64_t>;
+  std::map<FileKey, std::optional<PythonBinary>> cache_;
+};
+
+}  // namespace stprof

@@ -1,0 +1,21 @@
+// Folded stacks, the FlameGraph input format: one line per distinct stack, root first,
+// frames joined by ';', then a space and the sample count.
+//   python3.11 (1234);MainThread (1234);main (app.py:10);work (app.py:4) 42
+#pragma once
+
+#include <ostream>
+
+#include "collate/profile.h"
+
+namespace stprof {
+
+struct FoldedOptions {
+  bool process_frame = true;  // "comm (pid)" root frame
+  bool thread_frame = true;   // "name (tid)" frame under it
+};
+
+// Lines are sorted so the same profile always renders the same text; stacks that become
+// equal once levels are dropped are merged.
+void render_folded(const Profile& profile, const FoldedOptions& options, std::ostream& out);
+
+}  // namespace stprof

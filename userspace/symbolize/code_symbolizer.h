@@ -1,0 +1,49 @@
+// Code object -> (function, file, line), for one process.
+#pragma once
+
+#include <linux/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "discover/cpython_layout.h"
+#include "stprof_abi.h"
+#include "symbolize/process_memory.h"
+
+namespace stprof {
+
+struct FrameSymbol {
+  std::string function;  // co_qualname (3.11+) or co_name
+  std::string file;      // co_filename
+  int line = 0;          // 0: the line table gives this instruction no line
+};
+
+class CodeSymbolizer {
+ public:
+  CodeSymbolizer(const ProcessMemory& memory, const CPythonLayout& layout)
+      : memory_(memory), layout_(layout) {}
+
+  // nullopt when the code object cannot be read, or when the object now at that address is not
+  // the one sampled (its fingerprint differs: the code was freed and the memory reused).
+  std::optional<FrameSymbol> symbolize(const stprof_frame& frame);
+
+ private:
+  struct Code {
+    std::string function;
+    std::string file;
+    int first_line = 0;
+    std::vector<uint8_t> line_table;
+  };
+  std::optional<Code> read_code(uint64_t address, uint32_t fingerprint) const;
+
+  const ProcessMemory& memory_;
+  CPythonLayout layout_;
+  // Keyed by (address, fingerprint): a reused address with another fingerprint is another code.
+  std::map<std::pair<uint64_t, uint32_t>, std::optional<Code>> codes_;
+};
+
+}  // namespace stprof

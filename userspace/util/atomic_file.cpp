@@ -1,0 +1,57 @@
+#include "util/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "util/files.h"
+#include "util/unique_fd.h"
+
+namespace stprof {
+namespace {
+
+bool write_all(int fd, const std::string& content) {
+  size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<void> write_file_atomically(const std::string& path, const std::string& content) {
+  if (path == "-") {
+    if (!write_all(STDOUT_FILENO, content)) return make_error("cannot write to stdout: " + errno_text(errno));
+    return {};
+  }
+  std::string temp_template = path + ".tmp-XXXXXX";
+  std::vector<char> temp(temp_template.begin(), temp_template.end());
+  temp.push_back('\0');
+  UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
+  if (!fd.valid()) return make_error("cannot create " + path + ": " + errno_text(errno));
+  std::string temp_path(temp.data());
+  if (!write_all(fd.get(), content) || ::fsync(fd.get()) != 0) {
+    int error = errno;
+    ::unlink(temp_path.c_str());
+    return make_error("cannot write " + path + ": " + errno_text(error));
+  }
+  ::fchmod(fd.get(), 0644);
+  fd.reset();
+  if (::rename(temp_path.c_str(), path.c_str()) != 0) {
+    int error = errno;
+    ::unlink(temp_path.c_str());
+    return make_error("cannot write " + path + ": " + errno_text(error));
+  }
+  return {};
+}
+
+}  // namespace stprof
