@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
 
   if (auto ok = stprof::check_privileges(); !ok) return fail(ok.error().message);
   if (auto ok = stprof::check_kernel_btf(); !ok) return fail(ok.error().message);
+  if (auto ok = stprof::check_writable(config->output); !ok) return fail(ok.error().message);
 
   struct sigaction action{};
   action.sa_handler = request_stop;
@@ -52,6 +53,12 @@ int main(int argc, char** argv) {
   options.frequency_hz = config->frequency_hz;
   stprof::Recorder recorder(options, **sampler, warn);
   if (auto found = recorder.discover(); !found) return fail(found.error().message);
+  std::cerr << "stprof-bpf: sampling "
+            << (config->pids.empty() ? std::string("every Python process")
+                                     : std::to_string(recorder.summary().python_processes) +
+                                           " process(es)")
+            << " at " << config->frequency_hz << " Hz"
+            << (config->duration_seconds > 0 ? "" : "; Ctrl-C to stop") << std::endl;
 
   recorder.run(g_stop, [] {});
   stprof::RecordSummary summary = recorder.summary();

@@ -24,6 +24,13 @@ std::optional<ProcStat> read_proc_stat(int pid, const std::string& proc_root) {
   return text ? parse_proc_stat(*text) : std::nullopt;
 }
 
+std::string read_exe_link(int pid, const std::string& proc_root) {
+  std::error_code error;
+  std::filesystem::path target =
+      std::filesystem::read_symlink(proc_root + "/" + std::to_string(pid) + "/exe", error);
+  return error ? std::string() : target.string();
+}
+
 std::string thread_name(int pid, int tid, const std::string& proc_root) {
   std::optional<std::string> comm = read_text_file(proc_root + "/" + std::to_string(pid) + "/task/" +
                                                    std::to_string(tid) + "/comm");

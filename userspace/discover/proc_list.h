@@ -11,6 +11,8 @@ namespace stprof {
 
 std::vector<int> list_pids(const std::string& proc_root = "/proc");
 std::optional<ProcStat> read_proc_stat(int pid, const std::string& proc_root = "/proc");
+// Target of /proc/PID/exe ("" when unreadable): it changes when the process execs.
+std::string read_exe_link(int pid, const std::string& proc_root = "/proc");
 // The thread's comm, or "" when the thread is gone.
 std::string thread_name(int pid, int tid, const std::string& proc_root = "/proc");
 

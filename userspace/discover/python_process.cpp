@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "discover/proc_list.h"
 #include "discover/proc_maps.h"
 #include "discover/proc_stat.h"
 #include "discover/runtime_address.h"
@@ -18,12 +19,6 @@ namespace {
 
 std::string describe(int pid, const std::string& comm) {
   return "PID " + std::to_string(pid) + " (" + comm + ")";
-}
-
-std::string read_link(const std::string& path) {
-  char buffer[4096];
-  ssize_t n = ::readlink(path.c_str(), buffer, sizeof(buffer));
-  return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
 }
 
 bool named_like_python(const std::string& path) {
@@ -49,26 +44,37 @@ stprof_process PythonProcess::walker() const {
   return walker;
 }
 
-Result<std::optional<PythonProcess>> inspect_process(int pid, PythonBinaryCache& binaries,
-                                                     const std::string& proc_root) {
+ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
+                                  const std::string& proc_root) {
+  using Status = ProcessInspection::Status;
+  ProcessInspection result;
+  auto fail = [&result](Status status, std::string message) {
+    result.status = status;
+    result.message = std::move(message);
+    return result;
+  };
   std::string dir = proc_root + "/" + std::to_string(pid);
   std::optional<std::string> stat_text = read_text_file(dir + "/stat");
   std::optional<ProcStat> stat = stat_text ? parse_proc_stat(*stat_text) : std::nullopt;
-  if (!stat) return make_error("no process with PID " + std::to_string(pid));
+  if (!stat) return fail(Status::kGone, "no process with PID " + std::to_string(pid));
+  result.comm = stat->comm;
+  result.start_time = stat->start_time;
+  result.exe = read_exe_link(pid, proc_root);
   std::string who = describe(pid, stat->comm);
 
   std::optional<std::string> maps_text = read_text_file(dir + "/maps");
   if (!maps_text) {
-    return make_error("cannot read the memory map of " + who + ": " + errno_text(errno));
+    return fail(Status::kUnreadable,
+                "cannot read the memory map of " + who + ": " + errno_text(errno));
   }
   std::vector<Mapping> mappings = parse_maps(*maps_text);
-  std::string exe = read_link(dir + "/exe");
 
   std::vector<std::string> tried;
-  std::optional<Error> failure;
   for (const Mapping& mapping : mappings) {
     const std::string& path = mapping.path;
-    if (mapping.inode == 0 || path.empty() || (path != exe && !named_like_python(path))) continue;
+    if (mapping.inode == 0 || path.empty() || (path != result.exe && !named_like_python(path))) {
+      continue;
+    }
     bool seen = false;
     for (const std::string& t : tried) seen = seen || t == path;
     if (seen) continue;
@@ -76,14 +82,10 @@ Result<std::optional<PythonProcess>> inspect_process(int pid, PythonBinaryCache&
 
     Result<UniqueFd> fd = open_mapped_file(dir, mapping);
     if (!fd) {
-      failure = make_error("cannot open " + path + " of " + who + ": " + fd.error().message);
-      continue;
+      return fail(Status::kUnreadable, "cannot open " + path + " of " + who + ": " + fd.error().message);
     }
     Result<std::optional<PythonBinary>> binary = binaries.analyse(std::move(*fd), path);
-    if (!binary) {
-      failure = make_error(who + ": " + binary.error().message);
-      continue;
-    }
+    if (!binary) return fail(Status::kUnreadable, who + ": " + binary.error().message);
     if (!binary->has_value()) continue;
 
     std::vector<Mapping> file_mappings;
@@ -93,14 +95,16 @@ Result<std::optional<PythonProcess>> inspect_process(int pid, PythonBinaryCache&
     const PythonBinary& python = **binary;
     std::optional<uint64_t> address =
         runtime_address(python.segments, file_mappings, python.runtime_vaddr);
-    if (!address) return make_error(who + ": _PyRuntime of " + path + " is not mapped");
+    if (!address) {
+      return fail(Status::kLoading, who + ": _PyRuntime of " + path + " is not mapped yet");
+    }
     if (!python.version) {
-      return make_error(who + ": cannot tell the CPython version of " + path);
+      return fail(Status::kUnsupported, who + ": cannot tell the CPython version of " + path);
     }
     Result<CPythonLayout> layout = layout_for(*python.version);
-    if (!layout) return make_error(who + " runs " + layout.error().message);
+    if (!layout) return fail(Status::kUnsupported, who + ": " + layout.error().message);
 
-    PythonProcess process;
+    PythonProcess& process = result.process.emplace();
     process.pid = pid;
     process.start_time = stat->start_time;
     process.comm = stat->comm;
@@ -108,10 +112,10 @@ Result<std::optional<PythonProcess>> inspect_process(int pid, PythonBinaryCache&
     process.version = *python.version;
     process.runtime_address = *address;
     process.layout = *layout;
-    return std::optional<PythonProcess>(std::move(process));
+    result.status = Status::kPython;
+    return result;
   }
-  if (failure) return *failure;
-  return std::optional<PythonProcess>();
+  return fail(Status::kNotPython, who + " is not a Python process");
 }
 
 }  // namespace stprof

@@ -8,7 +8,6 @@
 #include "discover/cpython_layout.h"
 #include "discover/python_binary.h"
 #include "discover/python_version.h"
-#include "util/result.h"
 
 namespace stprof {
 
@@ -25,9 +24,24 @@ struct PythonProcess {
   stprof_process walker() const;
 };
 
-// nullopt: alive but not Python (kernel thread, other program). Error: gone, unreadable, or a
-// CPython the profiler does not support; the message names the process.
-Result<std::optional<PythonProcess>> inspect_process(int pid, PythonBinaryCache& binaries,
-                                                     const std::string& proc_root = "/proc");
+struct ProcessInspection {
+  enum class Status {
+    kPython,       // `process` is set
+    kNotPython,    // alive, no CPython runtime mapped (kernel thread, other program)
+    kGone,         // no such process
+    kUnreadable,   // its memory map or files could not be read
+    kUnsupported,  // a CPython the profiler cannot profile (version, missing symbols)
+    kLoading,      // libpython is being mapped right now (dynamic loader mid-way): look again
+  };
+  Status status = Status::kNotPython;
+  std::optional<PythonProcess> process;
+  std::string message;  // one line naming the process and the reason, for every non-kPython status
+  std::string comm;
+  uint64_t start_time = 0;
+  std::string exe;      // /proc/PID/exe target: changes when the process execs
+};
+
+ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
+                                  const std::string& proc_root = "/proc");
 
 }  // namespace stprof

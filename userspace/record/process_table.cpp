@@ -48,40 +48,42 @@ std::vector<std::string> ProcessTable::rescan() {
 
 void ProcessTable::consider(int pid, std::vector<std::string>& warnings) {
   std::optional<ProcStat> stat = read_proc_stat(pid);
-  if (stat && ignored_.count({pid, stat->start_time})) return;
-  auto existing = processes_.find(pid);
-  if (existing != processes_.end() && stat && !existing->second.exited &&
-      existing->second.info.start_time == stat->start_time) {
-    return;
+  if (stat) {
+    auto tracked = processes_.find(pid);
+    if (tracked != processes_.end() && !tracked->second.exited &&
+        tracked->second.info.start_time == stat->start_time) {
+      return;
+    }
+    auto ignored = ignored_.find(pid);
+    if (ignored != ignored_.end() && ignored->second.first == stat->start_time &&
+        ignored->second.second == read_exe_link(pid)) {
+      return;
+    }
   }
-  bool requested = !requested_.empty();
-  auto reject = [&](const std::string& message) {
-    if (stat) ignored_.insert({pid, stat->start_time});
-    if (!message.empty()) warnings.push_back(message);
-    if (requested) targets_failed_ = true;
-  };
 
-  Result<std::optional<PythonProcess>> inspected = inspect_process(pid, binaries_);
-  if (!inspected) {
-    // With --all-python a process that vanished between listing and reading is no news.
-    bool vanished = !read_proc_stat(pid).has_value();
-    reject(requested || !vanished ? inspected.error().message : std::string());
+  using Status = ProcessInspection::Status;
+  ProcessInspection inspection = inspect_process(pid, binaries_);
+  bool requested = !requested_.empty();
+  if (inspection.status == Status::kLoading && !(requested && first_scan_)) return;
+  if (inspection.status != Status::kPython) {
+    if (inspection.status != Status::kGone && inspection.status != Status::kLoading) {
+      ignored_[pid] = {inspection.start_time, inspection.exe};
+    }
+    // With --all-python, only Python processes that cannot be profiled are news.
+    if (requested || inspection.status == Status::kUnsupported) {
+      warnings.push_back(inspection.message);
+    }
+    targets_failed_ = targets_failed_ || requested;
     return;
   }
-  if (!inspected->has_value()) {
-    reject(requested ? "PID " + std::to_string(pid) + " (" + (stat ? stat->comm : "?") +
-                           ") is not a Python process"
-                     : std::string());
-    return;
-  }
-  PythonProcess& python = **inspected;
+  PythonProcess& python = *inspection.process;
   Result<LiveProcessMemory> memory = LiveProcessMemory::open(pid);
-  if (!memory) {
-    reject(memory.error().message);
-    return;
-  }
-  if (Result<void> added = sampler_.add_process(static_cast<__u32>(pid), python.walker()); !added) {
-    reject(added.error().message);
+  Result<void> added = memory ? sampler_.add_process(static_cast<__u32>(pid), python.walker())
+                              : Result<void>(memory.error());
+  if (!added) {
+    ignored_[pid] = {inspection.start_time, inspection.exe};
+    warnings.push_back(added.error().message);
+    targets_failed_ = targets_failed_ || requested;
     return;
   }
   TrackedProcess tracked;

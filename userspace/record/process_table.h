@@ -7,7 +7,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,7 +53,8 @@ class ProcessTable {
   std::vector<int> requested_;
   PythonBinaryCache binaries_;
   std::map<int, TrackedProcess> processes_;
-  std::set<std::pair<int, uint64_t>> ignored_;  // (pid, start time) already judged not profilable
+  // Processes already judged not profilable, until they exec: pid -> (start time, exe).
+  std::map<int, std::pair<uint64_t, std::string>> ignored_;
   bool targets_failed_ = false;
   bool first_scan_ = true;
 };

@@ -26,19 +26,39 @@ bool write_all(int fd, const std::string& content) {
   return true;
 }
 
+struct TempFile {
+  UniqueFd fd;
+  std::string path;
+};
+
+Result<TempFile> create_temp_beside(const std::string& path) {
+  std::string temp_template = path + ".tmp-XXXXXX";
+  std::vector<char> temp(temp_template.begin(), temp_template.end());
+  temp.push_back('\0');
+  UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
+  if (!fd.valid()) return make_error("cannot create " + path + ": " + errno_text(errno));
+  return TempFile{std::move(fd), std::string(temp.data())};
+}
+
 }  // namespace
+
+Result<void> check_writable(const std::string& path) {
+  if (path == "-") return {};
+  Result<TempFile> temp = create_temp_beside(path);
+  if (!temp) return temp.error();
+  ::unlink(temp->path.c_str());
+  return {};
+}
 
 Result<void> write_file_atomically(const std::string& path, const std::string& content) {
   if (path == "-") {
     if (!write_all(STDOUT_FILENO, content)) return make_error("cannot write to stdout: " + errno_text(errno));
     return {};
   }
-  std::string temp_template = path + ".tmp-XXXXXX";
-  std::vector<char> temp(temp_template.begin(), temp_template.end());
-  temp.push_back('\0');
-  UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
-  if (!fd.valid()) return make_error("cannot create " + path + ": " + errno_text(errno));
-  std::string temp_path(temp.data());
+  Result<TempFile> temp = create_temp_beside(path);
+  if (!temp) return temp.error();
+  UniqueFd& fd = temp->fd;
+  const std::string& temp_path = temp->path;
   if (!write_all(fd.get(), content) || ::fsync(fd.get()) != 0) {
     int error = errno;
     ::unlink(temp_path.c_str());

@@ -11,4 +11,8 @@ namespace stprof {
 // on any error the temporary file is removed and `path` is left as it was. "-" writes stdout.
 Result<void> write_file_atomically(const std::string& path, const std::string& content);
 
+// Whether `path` can be written that way (creates and removes a temporary file beside it), so a
+// bad output path is reported before recording rather than after.
+Result<void> check_writable(const std::string& path);
+
 }  // namespace stprof

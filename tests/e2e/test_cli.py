@@ -1,0 +1,142 @@
+"""What a user sees on bad input and at the edges of a run, with the host's python3.11.
+
+Every failure is one line naming the process and what to do, with a non-zero exit code, and the
+processes that can be profiled still are."""
+
+import glob
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+from stprof_e2e import (STPROF_BIN, Profiler, Target, interpreter_under_test, run_profiler,
+                        wait_until)
+
+
+def error_lines(stderr):
+    return [line for line in stderr.splitlines() if line.startswith("stprof-bpf: error:")]
+
+
+class BadInput(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.python = interpreter_under_test()
+
+    def assert_one_line_error(self, result, code, *words):
+        self.assertEqual(result.returncode, code, result.stderr)
+        errors = error_lines(result.stderr)
+        self.assertEqual(len(errors), 1, result.stderr)
+        for word in words:
+            self.assertIn(word, errors[0])
+
+    def test_missing_pid(self):
+        result = run_profiler("-p", 4194300, "-d", 1)
+        self.assert_one_line_error(result, 1, "no process with PID 4194300")
+
+    def test_not_python(self):
+        sleeper = subprocess.Popen(["sleep", "30"])
+        try:
+            result = run_profiler("-p", sleeper.pid, "-d", 1)
+            self.assert_one_line_error(result, 1, "PID %d (sleep) is not a Python process" % sleeper.pid)
+        finally:
+            sleeper.kill()
+            sleeper.wait()
+
+    def test_bad_arguments_exit_2(self):
+        for args in (["-p", "abc"], ["-d", "-1"], ["-F", "0"], ["--all-python", "-p", "1"],
+                     ["--no-such-flag"]):
+            result = run_profiler(*args)
+            self.assertEqual(result.returncode, 2, (args, result.stderr))
+            self.assertTrue(result.stderr.strip(), args)
+
+    def test_unwritable_output_fails_before_recording(self):
+        result = run_profiler("-d", 5, "-o", "/nonexistent-dir/profile.folded")
+        self.assert_one_line_error(result, 1, "cannot create /nonexistent-dir/profile.folded")
+
+    def test_without_privileges(self):
+        result = subprocess.run(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", STPROF_BIN,
+             "-d", "1"], capture_output=True, text=True)
+        self.assert_one_line_error(result, 1, "missing privileges", "sudo")
+
+    def test_without_kernel_btf(self):
+        # A private mount namespace where /sys/kernel/btf is an empty tmpfs.
+        result = subprocess.run(
+            ["unshare", "--mount", "sh", "-c",
+             'mount -t tmpfs none /sys/kernel/btf && exec "$0" -d 1', STPROF_BIN],
+            capture_output=True, text=True)
+        self.assert_one_line_error(result, 1, "no BTF", "CONFIG_DEBUG_INFO_BTF")
+
+    def test_good_and_bad_pids_profiles_the_good_one(self):
+        with Target(self.python, "shares.py", 2) as target, \
+                Profiler("-p", target.pid, "-p", 4194301, "-F", 499) as profiler:
+            target.go()
+            target.result()
+            self.assertEqual(profiler.wait(), 3, profiler.stderr)
+            self.assertIn("warning: no process with PID 4194301", profiler.stderr)
+            self.assertTrue(profiler.profile().of_pid(target.pid))
+
+
+class RunEdges(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.python = interpreter_under_test()
+
+    def test_target_exits_mid_run(self):
+        with Target(self.python, "shares.py", 1.5) as target, \
+                Profiler("-p", target.pid, "-d", 60, "-F", 499) as profiler:
+            started = time.monotonic()
+            target.go()
+            target.result()
+            self.assertEqual(profiler.wait(), 0, profiler.stderr)
+            self.assertLess(time.monotonic() - started, 20, "profiler kept running")
+            self.assertIn("every profiled process exited", profiler.stderr)
+            folded = profiler.profile()
+            self.assertGreater(folded.total, 200)
+            self.assertTrue(folded.with_leaf("heavy"))
+
+    def test_sigint_and_sigterm_write_the_whole_profile(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with Target(self.python, "shares.py", 30) as target, \
+                    Profiler("-p", target.pid, "-F", 499) as profiler:
+                target.go()
+                time.sleep(2.5)
+                self.assertEqual(profiler.stop(sig), 0, profiler.stderr)
+                folded = profiler.profile()
+                self.assertTrue(folded.text.endswith("\n"))
+                # ~2.5 s at 499 Hz on the one CPU the target uses, drained through to the end.
+                self.assertGreater(folded.total, 800, sig)
+                summary = [l for l in profiler.stderr.splitlines() if "Python samples from" in l]
+                self.assertTrue(summary, profiler.stderr)
+                self.assertTrue(summary[0].startswith("stprof-bpf: %d Python samples" % folded.total),
+                                (summary, folded.total))
+                self.assertFalse(glob.glob(profiler.output + ".tmp-*"))
+
+    def test_process_started_after_the_profiler(self):
+        with Profiler("--all-python", "-d", 5, "-F", 199) as profiler:
+            late = subprocess.Popen(self.python.command("burn.py", 2))
+            try:
+                self.assertEqual(profiler.wait(), 0, profiler.stderr)
+            finally:
+                late.wait()
+            self.assertTrue(profiler.profile().of_pid(late.pid), profiler.stderr)
+
+    def test_all_python_sees_several_processes(self):
+        targets = [subprocess.Popen(self.python.command("burn.py", 4)) for _ in range(3)]
+        try:
+            wait_until(lambda: all(os.path.exists("/proc/%d" % t.pid) for t in targets))
+            time.sleep(0.3)
+            with Profiler("-d", 2, "-F", 199) as profiler:
+                self.assertEqual(profiler.wait(), 0, profiler.stderr)
+                folded = profiler.profile()
+                for target in targets:
+                    self.assertTrue(folded.with_leaf("burn", folded.of_pid(target.pid)), target.pid)
+        finally:
+            for target in targets:
+                target.kill()
+                target.wait()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,89 @@
+"""The scenario set every supported interpreter must pass (one CTest test per interpreter).
+
+Each test runs a real script under the interpreter named by STPROF_INTERPRETER, profiles it with
+`stprof-bpf -p PID` until it exits, and checks what a user would look at: call chains, names,
+lines, depth, threads, and shares against the script's own thread_time() measurement."""
+
+import unittest
+
+from stprof_e2e import Profiler, Target, interpreter_under_test, script_line
+
+FREQUENCY = 999
+# Leaf shares must be within this many percentage points of what the script measured itself.
+SHARE_TOLERANCE_PP = 3.0
+
+
+class Scenarios(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.python = interpreter_under_test()
+
+    def profile(self, script, *args):
+        """Runs `script` under the profiler; returns (its result, its stacks, profiler stderr)."""
+        with Target(self.python, script, *args) as target, \
+                Profiler("-p", target.pid, "-F", FREQUENCY) as profiler:
+            target.go()
+            result = target.result()
+            self.assertEqual(profiler.wait(), 0, profiler.stderr)
+            stacks = profiler.profile().of_pid(target.pid)
+            self.assertTrue(stacks, "no samples of PID %d\n%s" % (target.pid, profiler.stderr))
+            return result, stacks, profiler.stderr
+
+    def qualified(self, qualname):
+        return qualname if self.python.has_qualname else qualname.rpartition(".")[2]
+
+    def test_call_chain_shares_and_hot_line(self):
+        spent, stacks, _ = self.profile("shares.py", 4)
+        heavy = [s for s in stacks if s.frames[-1].function == "heavy"]
+        light = [s for s in stacks if s.frames[-1].function == "light"]
+        self.assertTrue(heavy and light, stacks[:5])
+
+        # Root first, qualified names, every frame in the script.
+        expected_chain = ["<module>", "main", self.qualified("Worker.run"), "heavy"]
+        for stack in heavy:
+            self.assertEqual(stack.functions, expected_chain)
+            for frame in stack.frames:
+                self.assertTrue(frame.file.endswith("shares.py"), frame)
+
+        # The hot line is the loop body, and the leaf share matches the script's thread_time().
+        heavy_samples = sum(s.count for s in heavy)
+        light_samples = sum(s.count for s in light)
+        self.assertGreater(heavy_samples + light_samples, 1000, "too few samples to judge shares")
+        by_line = {}
+        for stack in heavy:
+            by_line[stack.frames[-1].line] = by_line.get(stack.frames[-1].line, 0) + stack.count
+        self.assertEqual(max(by_line, key=by_line.get), script_line("shares.py", "HOT-HEAVY"), by_line)
+        measured = 100.0 * spent["heavy"] / (spent["heavy"] + spent["light"])
+        profiled = 100.0 * heavy_samples / (heavy_samples + light_samples)
+        print("%s: heavy share measured %.1f%%, profiled %.1f%% (%d samples)"
+              % (self.python.name, measured, profiled, heavy_samples + light_samples))
+        self.assertLess(abs(measured - profiled), SHARE_TOLERANCE_PP)
+
+    def check_recursion(self, depth):
+        _, stacks, stderr = self.profile("recursion.py", depth, 3)
+        spinning = [s for s in stacks if s.frames[-1].function == "spin"]
+        self.assertTrue(spinning, stacks[:5])
+        for stack in spinning:
+            self.assertEqual(stack.functions[:2], ["<module>", "main"], "stack is not whole")
+            self.assertEqual(stack.functions[2:], ["recurse"] * (depth + 1) + ["spin"])
+        self.assertNotIn("truncated", stderr)
+        self.assertNotIn("cut by an unreadable frame", stderr)
+
+    def test_recursion_depth(self):
+        self.check_recursion(50)
+
+    def test_recursion_1000_deep_is_whole(self):
+        self.check_recursion(1000)
+
+    def test_each_thread_is_shown(self):
+        tids, stacks, _ = self.profile("threads.py", 3)
+        self.assertEqual(len(set(tids.values())), 3)
+        for function, tid in tids.items():
+            profiled_tids = {s.tid for s in stacks if function in s.functions}
+            self.assertEqual(profiled_tids, {tid}, "%s ran on thread %d" % (function, tid))
+            samples = sum(s.count for s in stacks if function in s.functions)
+            self.assertGreater(samples, 100, function)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
