@@ -113,6 +113,21 @@ class RunEdges(unittest.TestCase):
                                 (summary, folded.total))
                 self.assertFalse(glob.glob(profiler.output + ".tmp-*"))
 
+    def test_stack_deeper_than_the_limit_is_marked_truncated(self):
+        depth_limit = 2048  # STPROF_MAX_DEPTH
+        with Target(self.python, "recursion.py", 2500, 2) as target, \
+                Profiler("-p", target.pid, "-F", 499) as profiler:
+            target.go()
+            target.result()
+            self.assertEqual(profiler.wait(), 0, profiler.stderr)
+            spinning = profiler.profile().with_leaf("spin")
+            self.assertTrue(spinning)
+            for stack in spinning:
+                # Leaf side kept, root side cut, and said so right under the thread frame.
+                self.assertEqual(stack.functions[0], "[truncated]")
+                self.assertEqual(stack.functions[1:], ["recurse"] * (depth_limit - 1) + ["spin"])
+            self.assertIn("truncated at the depth limit", profiler.stderr)
+
     def test_process_started_after_the_profiler(self):
         with Profiler("--all-python", "-d", 5, "-F", 199) as profiler:
             late = subprocess.Popen(self.python.command("burn.py", 2))

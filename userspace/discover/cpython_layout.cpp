@@ -3,6 +3,75 @@
 namespace stprof {
 namespace {
 
+// Every number below was printed by tools/cpython-offsets/probe.c (offsetof/sizeof against the
+// interpreter's own headers, compiled with -DPy_BUILD_CORE) and checked on a live process by
+// `tools/cpython-offsets/run --live` (a walk of /proc/PID/mem with these numbers, compared with
+// sys._current_frames(); for 3.13+ also against the _Py_DebugOffsets table in _PyRuntime).
+// All are for x86-64 GIL builds (neither Py_DEBUG nor Py_GIL_DISABLED).
+//
+// Fingerprint windows never include co_flags (third-party profilers and JITs set private bits
+// in it while the code object lives), co_version, co_weakreflist, co_extra, caches or
+// monitoring/instrumentation state.
+
+// CPython 3.8: Include/internal/pycore_pystate.h (_PyRuntimeState, struct _is),
+// Include/cpython/pystate.h (struct _ts), Include/frameobject.h (PyFrameObject), Include/code.h,
+// Include/cpython/unicodeobject.h, Include/bytesobject.h. Probed on pyenv's 3.8.18.
+// The frame chain is PyFrameObject: tstate->frame, f_back, f_code, f_lasti.
+CPythonLayout layout_38() {
+  CPythonLayout l;
+  l.runtime_interpreters_head = 32;
+  stprof_process& w = l.walker;
+  w.interp_next = 0;
+  w.interp_threads_head = 8;    // PyInterpreterState.tstate_head
+  w.tstate_next = 8;
+  w.tstate_thread_id = 176;
+  w.tstate_frame = 24;          // PyThreadState.frame: the PyFrameObject itself
+  w.cframe_current_frame = -1;
+  w.frame_code = 32;            // PyFrameObject.f_code
+  w.frame_previous = 24;        // f_back
+  w.frame_instr = 104;          // f_lasti: int, byte offset of the last instruction started
+  w.frame_owner = -1;           // every PyFrameObject in the chain is Python code
+  w.frame_window = 108;         // f_lasti ends at 108
+  w.instr_kind = STPROF_INSTR_LASTI_BYTES;
+  w.owner_first_non_python = 255;
+  w.code_first_instr = 0;       // instructions are in the co_code bytes object
+  // co_firstlineno, (4 bytes padding), co_code, co_consts, co_names, co_varnames, co_freevars,
+  // co_cellvars, co_cell2arg: all set at creation. co_filename/co_name follow at 104/112.
+  w.code_fingerprint = 40;
+  w.code_fingerprint_size = 64;
+  l.code_filename = 104;
+  l.code_name = 112;
+  l.code_qualname = 0;          // no co_qualname before 3.11
+  l.code_linetable = 120;       // co_lnotab
+  l.code_firstlineno = 40;
+  l.line_table = LineTableFormat::kLnotab;
+  l.bytes_size = 16;
+  l.bytes_data = 32;
+  l.unicode_length = 16;
+  l.unicode_state = 32;
+  l.unicode_ascii_data = 48;    // sizeof(PyASCIIObject) (still has wstr)
+  l.unicode_compact_data = 72;  // sizeof(PyCompactUnicodeObject)
+  return l;
+}
+
+// CPython 3.9: the runtime and interpreter structs moved to Include/internal/pycore_runtime.h
+// and pycore_interp.h, PyFrameObject and PyCodeObject to Include/cpython/frameobject.h and
+// cpython/code.h; every offset is unchanged from 3.8. Probed on pyenv's 3.9.18 and Debian
+// bullseye's 3.9.2 (identical).
+CPythonLayout layout_39() { return layout_38(); }
+
+// CPython 3.10: f_lasti counts 2-byte code units (Include/cpython/frameobject.h, where
+// f_stackdepth replaced f_stacktop) and co_linetable replaced co_lnotab at the same offset, 120
+// (Include/cpython/code.h). Probed on pyenv's 3.10.13.
+CPythonLayout layout_310() {
+  CPythonLayout l = layout_39();
+  l.walker.frame_instr = 96;      // f_lasti: int, index of the last instruction in code units
+  l.walker.frame_window = 100;
+  l.walker.instr_kind = STPROF_INSTR_LASTI_UNITS;
+  l.line_table = LineTableFormat::kLinetable310;
+  return l;
+}
+
 // CPython 3.11: Include/internal/pycore_runtime.h, pycore_interp.h, pycore_frame.h,
 // Include/cpython/pystate.h, code.h, unicodeobject.h; offsets confirmed with offsetof against
 // Debian's python3.11-dev and pyenv's 3.11.7 headers (identical).
@@ -35,11 +104,117 @@ CPythonLayout layout_311() {
   return l;
 }
 
+// CPython 3.12: Include/internal/pycore_runtime.h, pycore_interp.h (threads.head),
+// pycore_frame.h (_PyInterpreterFrame: f_code first, owner; enum _frameowner
+// FRAME_OWNED_BY_CSTACK = 3 marks the shim frame at each eval-loop entry),
+// Include/cpython/pystate.h (cframe; _PyCFrame.current_frame is its first field), code.h,
+// unicodeobject.h (PyASCIIObject lost wstr, PyCompactUnicodeObject lost wstr_length).
+// Probed on pyenv's 3.12.1.
+CPythonLayout layout_312() {
+  CPythonLayout l;
+  l.runtime_interpreters_head = 40;
+  stprof_process& w = l.walker;
+  w.interp_next = 0;
+  w.interp_threads_head = 72;   // PyInterpreterState.threads.head
+  w.tstate_next = 8;
+  w.tstate_thread_id = 136;
+  w.tstate_frame = 56;          // PyThreadState.cframe
+  w.cframe_current_frame = 0;   // _PyCFrame.current_frame
+  w.frame_code = 0;             // _PyInterpreterFrame.f_code
+  w.frame_previous = 8;
+  w.frame_instr = 56;           // prev_instr: the code unit before the next instruction
+  w.frame_owner = 70;           // char owner
+  w.frame_window = 71;
+  w.instr_kind = STPROF_INSTR_POINTER;
+  w.owner_first_non_python = 3; // FRAME_OWNED_BY_CSTACK
+  w.code_first_instr = 192;     // co_code_adaptive
+  // co_argcount, co_posonlyargcount, co_kwonlyargcount, co_stacksize, co_firstlineno,
+  // co_nlocalsplus, co_framesize, co_nlocals, co_ncellvars, co_nfreevars: set at creation.
+  // Bounded by co_flags (48) before and co_version (92) after, so the filename/name/qualname
+  // pointers (112..136, behind co_version) cannot be in the same window.
+  w.code_fingerprint = 52;
+  w.code_fingerprint_size = 40;
+  l.code_filename = 112;
+  l.code_name = 120;
+  l.code_qualname = 128;
+  l.code_linetable = 136;
+  l.code_firstlineno = 68;
+  l.line_table = LineTableFormat::kLocationTable;
+  l.unicode_ascii_data = 40;    // sizeof(PyASCIIObject)
+  l.unicode_compact_data = 56;  // sizeof(PyCompactUnicodeObject)
+  return l;
+}
+
+// CPython 3.13: the interpreter list moved behind the big per-interpreter state
+// (Include/internal/pycore_runtime.h, pycore_interp.h), PyThreadState.current_frame replaced
+// cframe (Include/cpython/pystate.h), _PyInterpreterFrame.f_executable/instr_ptr replaced
+// f_code/prev_instr at the same offsets (pycore_frame.h; FRAME_OWNED_BY_CSTACK still 3), and
+// PyCodeObject gained co_executors before co_code_adaptive (cpython/code.h). The frame and the
+// fingerprint window are as in 3.12. Probed on pyenv's 3.13.0 and Debian trixie's 3.13.5
+// (identical, and equal to the targets' _Py_DebugOffsets).
+CPythonLayout layout_313() {
+  CPythonLayout l = layout_312();
+  l.runtime_interpreters_head = 632;
+  l.walker.interp_next = 7264;
+  l.walker.interp_threads_head = 7344;
+  l.walker.tstate_thread_id = 152;
+  l.walker.tstate_frame = 72;          // PyThreadState.current_frame
+  l.walker.cframe_current_frame = -1;
+  l.walker.code_first_instr = 200;     // co_code_adaptive
+  return l;
+}
+
+// CPython 3.14: Include/internal/pycore_runtime_structs.h, pycore_interp_structs.h,
+// pycore_interpframe_structs.h (f_executable is a _PyStackRef whose low Py_TAG_BITS = 3 are
+// tags, from pycore_stackref.h; `stackpointer` moved owner to 74; enum _frameowner gained
+// FRAME_OWNED_BY_INTERPRETER = 3 before FRAME_OWNED_BY_CSTACK = 4), cpython/code.h
+// (_co_unique_id before co_code_adaptive). Probed on Debian sid's 3.14.10 (equal to its
+// _Py_DebugOffsets).
+CPythonLayout layout_314() {
+  CPythonLayout l = layout_313();
+  l.runtime_interpreters_head = 808;
+  l.walker.interp_next = 7272;
+  l.walker.code_pointer_mask = 3;      // Py_TAG_BITS
+  l.walker.frame_owner = 74;
+  l.walker.frame_window = 75;
+  l.walker.owner_first_non_python = 3; // FRAME_OWNED_BY_INTERPRETER (and CSTACK = 4)
+  l.walker.code_first_instr = 208;     // co_code_adaptive
+  return l;
+}
+
+// CPython 3.15: same headers as 3.14; PyThreadState grew base_frame, last_profiled_frame and
+// last_profiled_frame_seq before thread_id (Include/cpython/pystate.h; base_frame is an owner-3
+// sentinel at the bottom of every thread's chain), the runtime and interpreter structs shifted,
+// and enum _frameowner lost FRAME_OWNED_BY_CSTACK (FRAME_OWNED_BY_INTERPRETER = 3 is the only
+// non-Python owner). Frame, code, str and bytes offsets are as in 3.14. Probed on Debian sid's
+// 3.15.2 (equal to its _Py_DebugOffsets).
+CPythonLayout layout_315() {
+  CPythonLayout l = layout_314();
+  l.runtime_interpreters_head = 936;
+  l.walker.interp_next = 7264;
+  l.walker.interp_threads_head = 7336;
+  l.walker.tstate_thread_id = 176;
+  return l;
+}
+
 }  // namespace
 
 Result<CPythonLayout> layout_for(const PythonVersion& version) {
-  if (version.major == 3 && version.minor == 11) return layout_311();
-  return make_error("CPython " + version.to_string() + " is not supported (supported: 3.11)");
+  if (version.major == 3) {
+    switch (version.minor) {
+      case 8: return layout_38();
+      case 9: return layout_39();
+      case 10: return layout_310();
+      case 11: return layout_311();
+      case 12: return layout_312();
+      case 13: return layout_313();
+      case 14: return layout_314();
+      case 15: return layout_315();
+      default: break;
+    }
+  }
+  return make_error("CPython " + version.to_string() +
+                    " is not supported (supported: 3.8 to 3.15)");
 }
 
 }  // namespace stprof

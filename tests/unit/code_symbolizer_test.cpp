@@ -1,0 +1,291 @@
+// Tests for symbolize/code_symbolizer: a CPython 3.11 code object built byte by byte in a
+// FakeProcessMemory (co_filename, co_qualname, co_linetable, co_firstlineno at the
+// CPythonLayout offsets), symbolized from stprof_frame records as the sampler writes them.
+
+#include "symbolize/code_symbolizer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "discover/cpython_layout.h"
+#include "stprof_abi.h"
+#include "symbolize/process_memory.h"
+
+namespace stprof {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+// The location table (PEP 657) and co_firstlineno of f, printed by Debian 12's CPython 3.11.2:
+//   /usr/bin/python3.11 -c 'def f():\n  x=1\n  return x\nprint(f.__code__.co_linetable.hex(),
+//   f.__code__.co_firstlineno)'
+// -> "8000d804058021d8090a8028 1". Its co_lines() are (0,2,1) (2,4,2) (4,6,2) (6,8,3) (8,10,3)
+// in bytes, so by 2-byte code unit: 0 -> line 1 (RESUME), 1-2 -> line 2, 3-4 -> line 3.
+const Bytes kLineTable = {0x80, 0x00, 0xd8, 0x04, 0x05, 0x80, 0x21, 0xd8, 0x09, 0x0a, 0x80, 0x28};
+constexpr int32_t kFirstLine = 1;
+
+constexpr uint64_t kCode = 0x7f0000100000;
+constexpr uint64_t kFilename = 0x7f0000200000;
+constexpr uint64_t kName = 0x7f0000201000;
+constexpr uint64_t kQualname = 0x7f0000202000;
+constexpr uint64_t kLinetable = 0x7f0000203000;
+constexpr uint64_t kOtherQualname = 0x7f0000204000;
+constexpr uint64_t kUnmapped = 0x7f00deadb000;
+
+CPythonLayout layout_311() {
+  Result<CPythonLayout> layout = layout_for(PythonVersion{3, 11, 0});
+  EXPECT_TRUE(layout.ok()) << layout.error().message;
+  return layout.ok() ? *layout : CPythonLayout{};
+}
+
+template <class T>
+void put(Bytes& object, size_t offset, T value) {
+  if (object.size() < offset + sizeof(T)) object.resize(offset + sizeof(T));
+  std::memcpy(object.data() + offset, &value, sizeof(T));
+}
+
+// Compact ASCII str (state: kind 1, compact, ascii, ready).
+Bytes ascii_str(const CPythonLayout& layout, const std::string& text) {
+  Bytes object(layout.unicode_ascii_data, 0);
+  put<int64_t>(object, 0, 1);
+  put<int64_t>(object, layout.unicode_length, static_cast<int64_t>(text.size()));
+  put<uint32_t>(object, layout.unicode_state, 0xe4);
+  object.insert(object.end(), text.begin(), text.end());
+  object.push_back(0);
+  return object;
+}
+
+// Compact UCS-2 str (state: kind 2, compact, ready).
+Bytes ucs2_str(const CPythonLayout& layout, const std::vector<uint16_t>& units) {
+  Bytes object(layout.unicode_compact_data, 0);
+  put<int64_t>(object, 0, 1);
+  put<int64_t>(object, layout.unicode_length, static_cast<int64_t>(units.size()));
+  put<uint32_t>(object, layout.unicode_state, 0xa8);
+  for (uint16_t unit : units) put(object, object.size(), unit);
+  return object;
+}
+
+Bytes bytes_object(const CPythonLayout& layout, const Bytes& data) {
+  Bytes object(layout.bytes_data, 0);
+  put<int64_t>(object, 0, 1);
+  put<int64_t>(object, layout.bytes_size, static_cast<int64_t>(data.size()));
+  object.insert(object.end(), data.begin(), data.end());
+  object.push_back(0);
+  return object;
+}
+
+struct CodeFields {
+  uint64_t filename = kFilename;
+  uint64_t name = kName;
+  uint64_t qualname = kQualname;
+  uint64_t linetable = kLinetable;
+  int32_t first_line = kFirstLine;
+  int32_t nlocals = 1;  // some other field inside the fingerprint window
+};
+
+// A PyCodeObject up to co_code_adaptive, with the fields the symbolizer reads.
+Bytes code_object(const CPythonLayout& layout, const CodeFields& fields) {
+  Bytes object(layout.walker.code_first_instr + 16, 0);
+  put<int64_t>(object, 0, 3);  // ob_refcnt
+  put<int32_t>(object, layout.code_firstlineno, fields.first_line);
+  put<int32_t>(object, layout.code_firstlineno + 8, fields.nlocals);
+  put<uint64_t>(object, layout.code_filename, fields.filename);
+  put<uint64_t>(object, layout.code_name, fields.name);
+  put<uint64_t>(object, layout.code_qualname, fields.qualname);
+  put<uint64_t>(object, layout.code_linetable, fields.linetable);
+  return object;
+}
+
+// The fingerprint the sampler would have recorded for `object`, computed with the ABI's formula.
+uint32_t fingerprint_of(const CPythonLayout& layout, const Bytes& object) {
+  __u64 window[STPROF_FINGERPRINT_WINDOW / 8] = {};
+  uint32_t words = layout.walker.code_fingerprint_size / 8;
+  std::memcpy(window, object.data() + layout.walker.code_fingerprint, words * 8);
+  return stprof_fingerprint(window, words);
+}
+
+class CodeSymbolizerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_GT(layout_.walker.code_fingerprint_size, 0);
+    ASSERT_LE(layout_.walker.code_fingerprint_size, STPROF_FINGERPRINT_WINDOW);
+    memory_.add(kFilename, ascii_str(layout_, "/srv/app/jobs.py"));
+    memory_.add(kName, ascii_str(layout_, "compute"));
+    memory_.add(kQualname, ascii_str(layout_, "Worker.compute"));
+    memory_.add(kLinetable, bytes_object(layout_, kLineTable));
+    memory_.add(kOtherQualname, ucs2_str(layout_, {0x8a08, 0x7b97}));  // "計算"
+    code_ = code_object(layout_, CodeFields{});
+    memory_.add(kCode, code_);
+  }
+
+  stprof_frame frame(int32_t instr) const { return {kCode, instr, fingerprint_of(layout_, code_)}; }
+
+  CPythonLayout layout_ = layout_311();
+  FakeProcessMemory memory_;
+  Bytes code_;
+};
+
+TEST_F(CodeSymbolizerTest, GivesQualnameFileAndLine) {
+  CodeSymbolizer symbolizer(memory_, layout_);
+  std::optional<FrameSymbol> symbol = symbolizer.symbolize(frame(1));
+  ASSERT_TRUE(symbol);
+  EXPECT_EQ(symbol->function, "Worker.compute") << "co_qualname, not co_name, names 3.11 code";
+  EXPECT_EQ(symbol->file, "/srv/app/jobs.py");
+  EXPECT_EQ(symbol->line, 2);
+}
+
+TEST_F(CodeSymbolizerTest, EachInstructionGetsItsLine) {
+  CodeSymbolizer symbolizer(memory_, layout_);
+  const int expected_lines[] = {1, 2, 2, 3, 3};
+  for (int instr = 0; instr < 5; instr++) {
+    std::optional<FrameSymbol> symbol = symbolizer.symbolize(frame(instr));
+    ASSERT_TRUE(symbol) << "instr " << instr;
+    EXPECT_EQ(symbol->line, expected_lines[instr]) << "instr " << instr;
+  }
+}
+
+TEST_F(CodeSymbolizerTest, FrameNotStartedGetsFirstLine) {
+  CodeSymbolizer symbolizer(memory_, layout_);
+  std::optional<FrameSymbol> symbol = symbolizer.symbolize(frame(-1));
+  ASSERT_TRUE(symbol);
+  EXPECT_EQ(symbol->line, kFirstLine);
+}
+
+TEST_F(CodeSymbolizerTest, InstructionPastTheTableHasLineZero) {
+  CodeSymbolizer symbolizer(memory_, layout_);
+  std::optional<FrameSymbol> symbol = symbolizer.symbolize(frame(5));
+  ASSERT_TRUE(symbol);
+  EXPECT_EQ(symbol->function, "Worker.compute");
+  EXPECT_EQ(symbol->line, 0);
+}
+
+TEST_F(CodeSymbolizerTest, NonAsciiQualname) {
+  CodeFields fields;
+  fields.qualname = kOtherQualname;
+  Bytes code = code_object(layout_, fields);
+  memory_.add(kCode, code);
+  CodeSymbolizer symbolizer(memory_, layout_);
+  std::optional<FrameSymbol> symbol =
+      symbolizer.symbolize({kCode, 3, fingerprint_of(layout_, code)});
+  ASSERT_TRUE(symbol);
+  EXPECT_EQ(symbol->function, "計算");
+  EXPECT_EQ(symbol->line, 3);
+}
+
+TEST_F(CodeSymbolizerTest, WrongFingerprintGivesNullopt) {
+  CodeSymbolizer symbolizer(memory_, layout_);
+  stprof_frame sampled = frame(1);
+  sampled.fingerprint ^= 1;
+  EXPECT_EQ(symbolizer.symbolize(sampled), std::nullopt);
+}
+
+TEST_F(CodeSymbolizerTest, CodeFreedAndAddressReusedGivesNullopt) {
+  // The sampler saw the original code; by symbolization time it was freed and another code
+  // object (other name, other first line) took its address.
+  stprof_frame sampled = frame(1);
+  CodeFields other;
+  other.qualname = kOtherQualname;
+  other.first_line = 40;
+  Bytes reused = code_object(layout_, other);
+  ASSERT_NE(fingerprint_of(layout_, reused), sampled.fingerprint);
+  memory_.add(kCode, reused);
+
+  CodeSymbolizer symbolizer(memory_, layout_);
+  EXPECT_EQ(symbolizer.symbolize(sampled), std::nullopt);
+
+  // A frame sampled from the new code is symbolized as the new code.
+  std::optional<FrameSymbol> now =
+      symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, reused)});
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->function, "計算");
+  EXPECT_EQ(now->line, 41);
+}
+
+TEST_F(CodeSymbolizerTest, ReusedAddressWithNewFingerprintIsNotServedFromCache) {
+  CodeSymbolizer symbolizer(memory_, layout_);
+  std::optional<FrameSymbol> before = symbolizer.symbolize(frame(1));
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->function, "Worker.compute");
+
+  CodeFields other;
+  other.qualname = kOtherQualname;
+  other.first_line = 40;
+  Bytes reused = code_object(layout_, other);
+  memory_.add(kCode, reused);
+  std::optional<FrameSymbol> after =
+      symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, reused)});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->function, "計算");
+  EXPECT_EQ(after->line, 41);
+}
+
+TEST_F(CodeSymbolizerTest, SameCodeIsReadOnce) {
+  CodeSymbolizer symbolizer(memory_, layout_);
+  ASSERT_TRUE(symbolizer.symbolize(frame(1)));
+  // Frames of the same code sampled earlier are answered even after the code is gone.
+  memory_.add(kCode, Bytes{});
+  std::optional<FrameSymbol> cached = symbolizer.symbolize(frame(3));
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(cached->function, "Worker.compute");
+  EXPECT_EQ(cached->line, 3);
+}
+
+TEST_F(CodeSymbolizerTest, UnmappedCodeGivesNullopt) {
+  CodeSymbolizer symbolizer(memory_, layout_);
+  EXPECT_EQ(symbolizer.symbolize({kUnmapped, 0, fingerprint_of(layout_, code_)}), std::nullopt);
+}
+
+TEST_F(CodeSymbolizerTest, UnreadableQualnameGivesNullopt) {
+  CodeFields fields;
+  fields.qualname = kUnmapped;
+  Bytes code = code_object(layout_, fields);
+  memory_.add(kCode, code);
+  CodeSymbolizer symbolizer(memory_, layout_);
+  EXPECT_EQ(symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, code)}), std::nullopt);
+}
+
+TEST_F(CodeSymbolizerTest, UnreadableFilenameGivesNullopt) {
+  CodeFields fields;
+  fields.filename = kUnmapped;
+  Bytes code = code_object(layout_, fields);
+  memory_.add(kCode, code);
+  CodeSymbolizer symbolizer(memory_, layout_);
+  EXPECT_EQ(symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, code)}), std::nullopt);
+}
+
+TEST_F(CodeSymbolizerTest, UnreadableLineTableStillNamesTheFunction) {
+  CodeFields fields;
+  fields.linetable = kUnmapped;
+  Bytes code = code_object(layout_, fields);
+  memory_.add(kCode, code);
+  CodeSymbolizer symbolizer(memory_, layout_);
+  std::optional<FrameSymbol> symbol =
+      symbolizer.symbolize({kCode, 3, fingerprint_of(layout_, code)});
+  ASSERT_TRUE(symbol);
+  EXPECT_EQ(symbol->function, "Worker.compute");
+  EXPECT_EQ(symbol->file, "/srv/app/jobs.py");
+  EXPECT_EQ(symbol->line, 0);
+}
+
+TEST(Fingerprint, WindowCoversFirstLineAndNamePointers) {
+  // The fingerprint must change when a different code object takes the address; these are the
+  // fields the symbolizer's answer comes from.
+  CPythonLayout layout = layout_311();
+  const stprof_process& w = layout.walker;
+  auto inside = [&](size_t offset, size_t size) {
+    size_t begin = w.code_fingerprint, end = begin + w.code_fingerprint_size;
+    return offset >= begin && offset + size <= end;
+  };
+  EXPECT_TRUE(inside(layout.code_firstlineno, 4));
+  EXPECT_TRUE(inside(layout.code_filename, 8));
+  EXPECT_TRUE(inside(layout.code_qualname, 8));
+  EXPECT_EQ(w.code_fingerprint_size % 8, 0);
+}
+
+}  // namespace
+}  // namespace stprof
