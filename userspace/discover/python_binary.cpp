@@ -13,9 +13,9 @@ Result<std::optional<PythonBinary>> read_python_binary(UniqueFd fd, const std::s
   Result<ElfFile> elf = ElfFile::open(std::move(fd), name);
   if (!elf) return elf.error();
   std::optional<ElfSymbol> runtime = elf->find_symbol("_PyRuntime");
-  if (!runtime) return std::optional<PythonBinary>();
+  if (!runtime && !elf->find_symbol("Py_Initialize")) return std::optional<PythonBinary>();
   PythonBinary binary;
-  binary.runtime_vaddr = runtime->value;
+  if (runtime) binary.runtime_vaddr = runtime->value;
   binary.segments = elf->load_segments();
   // Py_Version (3.11+) holds PY_VERSION_HEX in read-only data; older versions only have names.
   uint32_t version_hex = 0;

@@ -18,7 +18,9 @@
 namespace stprof {
 
 struct PythonBinary {
-  uint64_t runtime_vaddr = 0;  // _PyRuntime in the file's address space
+  // _PyRuntime in the file's address space; nullopt for CPython before 3.7 (2.7, 3.6), which
+  // is recognised by its Py_Initialize only so that it can be named in a warning.
+  std::optional<uint64_t> runtime_vaddr;
   std::optional<PythonVersion> version;  // from Py_Version (3.11+) or the file name
   std::vector<LoadSegment> segments;
 };
@@ -26,7 +28,7 @@ struct PythonBinary {
 // Analyses each distinct file once: processes that map the same file share the answer.
 class PythonBinaryCache {
  public:
-  // nullopt: the file holds no CPython runtime. `name` is the path the process maps it under.
+  // nullopt: the file holds no CPython interpreter. `name` is the path the process maps it under.
   Result<std::optional<PythonBinary>> analyse(UniqueFd fd, const std::string& name);
 
  private:

@@ -93,8 +93,13 @@ ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
       if (m.path == path && m.inode == mapping.inode) file_mappings.push_back(m);
     }
     const PythonBinary& python = **binary;
+    if (!python.runtime_vaddr) {
+      std::string version = python.version ? python.version->to_string() : "before 3.7";
+      return fail(Status::kUnsupported,
+                  who + ": CPython " + version + " is not supported (supported: 3.8 to 3.15)");
+    }
     std::optional<uint64_t> address =
-        runtime_address(python.segments, file_mappings, python.runtime_vaddr);
+        runtime_address(python.segments, file_mappings, *python.runtime_vaddr);
     if (!address) {
       return fail(Status::kLoading, who + ": _PyRuntime of " + path + " is not mapped yet");
     }
