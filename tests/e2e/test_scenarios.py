@@ -75,6 +75,38 @@ class Scenarios(unittest.TestCase):
     def test_recursion_1000_deep_is_whole(self):
         self.check_recursion(1000)
 
+    def test_every_shape_of_code_is_named(self):
+        _, stacks, _ = self.profile("shapes.py", 4)
+        q = self.qualified
+        if self.python.version >= (3, 12):
+            listcomp = []  # PEP 709: comprehensions are inlined into their function
+        else:
+            listcomp = [q("comprehension.<locals>.<listcomp>")]
+        chains = {
+            "classmethod + __init__": [q("Shape.build"), q("Shape.__init__")],
+            "staticmethod": [q("Shape.static_work")],
+            "closure": ["outer", q("outer.<locals>.inner")],
+            "lambda": ["<lambda>", "spin"],
+            "comprehension": ["comprehension"] + listcomp,
+            "generator": ["consume_generator", "gen_values"],
+            "non-ASCII name": ["計算"],
+        }
+        for shape, chain in chains.items():
+            expected = ["<module>", "main"] + chain
+            samples = sum(s.count for s in stacks if s.functions == expected)
+            self.assertGreater(samples, 20, "%s: no stack %s in\n%s" % (
+                shape, expected, "\n".join(";".join(s.functions) for s in stacks[:40])))
+        # A coroutine shows its own frames while it runs, under the event loop's frames.
+        coroutine = [s for s in stacks if "run_coroutine" in s.functions
+                     and s.functions[-2:] == ["coro_main", "coro_leaf"]]
+        self.assertGreater(sum(s.count for s in coroutine), 20)
+        # Nothing else shows up inside Shape.__init__'s callers (3.13+ pushes a hidden
+        # __init__ trampoline frame between the class call and __init__).
+        for stack in stacks:
+            if any(f.function == q("Shape.__init__") and f.file.endswith("shapes.py")
+                   for f in stack.frames):
+                self.assertEqual(stack.functions, ["<module>", "main"] + chains["classmethod + __init__"])
+
     def test_each_thread_is_shown(self):
         tids, stacks, _ = self.profile("threads.py", 3)
         self.assertEqual(len(set(tids.values())), 3)

@@ -46,6 +46,7 @@ void print_summary(const Profile& profile, const RecordSummary& summary, bool ve
   note(c[STPROF_EXIT_STACK_MAP_FULL] + c[STPROF_EXIT_COUNT_MAP_FULL] + c[STPROF_EXIT_NO_SCRATCH],
        "lost to full maps");
   note(summary.unreadable_stacks, "with an unreadable stack");
+  note(summary.unstarted_samples, "in a frame that had not started");
   if (!dropped.empty()) out << "stprof-bpf: samples of Python processes not counted: " << dropped << "\n";
   std::string marked;
   auto mark = [&marked](uint64_t n, const char* what) {

@@ -100,6 +100,7 @@ CPythonLayout layout_311() {
   l.code_qualname = 128;
   l.code_linetable = 136;
   l.code_firstlineno = 72;
+  l.code_first_traceable = 168;  // _co_firsttraceable
   l.line_table = LineTableFormat::kLocationTable;
   return l;
 }
@@ -139,6 +140,7 @@ CPythonLayout layout_312() {
   l.code_qualname = 128;
   l.code_linetable = 136;
   l.code_firstlineno = 68;
+  l.code_first_traceable = 176;  // _co_firsttraceable
   l.line_table = LineTableFormat::kLocationTable;
   l.unicode_ascii_data = 40;    // sizeof(PyASCIIObject)
   l.unicode_compact_data = 56;  // sizeof(PyCompactUnicodeObject)
@@ -161,6 +163,7 @@ CPythonLayout layout_313() {
   l.walker.tstate_frame = 72;          // PyThreadState.current_frame
   l.walker.cframe_current_frame = -1;
   l.walker.code_first_instr = 200;     // co_code_adaptive
+  l.code_first_traceable = 184;
   return l;
 }
 
@@ -179,6 +182,7 @@ CPythonLayout layout_314() {
   l.walker.frame_window = 75;
   l.walker.owner_first_non_python = 3; // FRAME_OWNED_BY_INTERPRETER (and CSTACK = 4)
   l.walker.code_first_instr = 208;     // co_code_adaptive
+  l.code_first_traceable = 192;
   return l;
 }
 

@@ -23,6 +23,11 @@ struct CPythonLayout {
   uint16_t code_qualname = 0;  // 0: no co_qualname (before 3.11)
   uint16_t code_linetable = 0; // co_lnotab (3.8/3.9) or co_linetable
   uint16_t code_firstlineno = 0;
+  // _co_firsttraceable (3.11+; 0: none): the index of the code's RESUME. A frame that has not
+  // reached it is "incomplete" and CPython hides it from tracebacks and sys._getframe(); so do
+  // we. From 3.13 this hides the __init__ trampoline (_Py_InitCleanup) CPython pushes between a
+  // class call and the class's __init__.
+  uint16_t code_first_traceable = 0;
   LineTableFormat line_table = LineTableFormat::kLocationTable;
 
   // PyBytesObject: ob_size and ob_sval.

@@ -66,14 +66,14 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
       std::chrono::duration<double>(Clock::now() - started_).count();
 }
 
-uint32_t Recorder::location_of(TrackedProcess& process, const stprof_frame& frame) {
+std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stprof_frame& frame) {
   auto key = std::make_tuple(process.info.pid, process.info.start_time,
                              static_cast<uint64_t>(frame.code), frame.instr,
                              static_cast<uint32_t>(frame.fingerprint));
   if (auto it = locations_.find(key); it != locations_.end()) return it->second;
-  uint32_t location;
+  std::optional<uint32_t> location;
   if (std::optional<FrameSymbol> symbol = process.symbolizer->symbolize(frame)) {
-    location = builder_.location(symbol->function, symbol->file, symbol->line);
+    if (!symbol->incomplete) location = builder_.location(symbol->function, symbol->file, symbol->line);
   } else {
     unknown_frames_++;
     location = builder_.location("<unknown code " + hex(frame.code) + ">", "?", 0);
@@ -101,7 +101,13 @@ void Recorder::drain() {
     std::vector<uint32_t> root_first;
     root_first.reserve(stack->frames.size());
     for (auto frame = stack->frames.rbegin(); frame != stack->frames.rend(); ++frame) {
-      root_first.push_back(location_of(*process, *frame));
+      if (std::optional<uint32_t> location = location_of(*process, *frame)) {
+        root_first.push_back(*location);
+      }
+    }
+    if (root_first.empty()) {  // only a frame CPython hides: nothing had started yet
+      unstarted_samples_ += sample.count;
+      continue;
     }
     StackEnd end = (stack->flags & STACK_FLAG_TRUNCATED) ? StackEnd::kTruncated
                    : (stack->flags & STACK_FLAG_PARTIAL) ? StackEnd::kPartial
@@ -116,6 +122,7 @@ RecordSummary Recorder::summary() const {
   summary.counters = drainer_.read_counters();
   summary.unreadable_stacks = drainer_.lost_samples();
   summary.unknown_frames = unknown_frames_;
+  summary.unstarted_samples = unstarted_samples_;
   summary.python_processes = processes_.profiled_count();
   summary.targets_failed = processes_.some_targets_failed();
   summary.targets_exited = targets_exited_;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -28,6 +29,7 @@ struct RecordSummary {
   Counters counters{};           // sampler's per-reason counters
   uint64_t unreadable_stacks = 0;  // samples whose stack was gone from the stacks map
   uint64_t unknown_frames = 0;     // frames whose code object could not be read back
+  uint64_t unstarted_samples = 0;  // samples whose only frame had not started (CPython hides it)
   size_t python_processes = 0;
   bool targets_failed = false;     // some requested PIDs could not be profiled
   bool targets_exited = false;     // the run ended because every requested process exited
@@ -53,7 +55,8 @@ class Recorder {
 
  private:
   void drain();
-  uint32_t location_of(TrackedProcess& process, const stprof_frame& frame);
+  // The profile location of a sampled frame; nullopt for a frame CPython itself hides.
+  std::optional<uint32_t> location_of(TrackedProcess& process, const stprof_frame& frame);
 
   RecordOptions options_;
   Sampler& sampler_;
@@ -62,8 +65,10 @@ class Recorder {
   ProcessTable processes_;
   ProfileBuilder builder_;
   // (pid, start time, code, instr, fingerprint) -> location: each distinct frame is symbolized once.
-  std::map<std::tuple<int, uint64_t, uint64_t, int32_t, uint32_t>, uint32_t> locations_;
+  std::map<std::tuple<int, uint64_t, uint64_t, int32_t, uint32_t>, std::optional<uint32_t>>
+      locations_;
   uint64_t unknown_frames_ = 0;
+  uint64_t unstarted_samples_ = 0;
   bool targets_exited_ = false;
   std::chrono::steady_clock::time_point started_;
 };

@@ -27,7 +27,12 @@ std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
   std::optional<std::string> function = read_str(memory_, layout_, name);
   std::optional<std::string> file = read_str(memory_, layout_, filename);
   if (!function || !file) return std::nullopt;
-  Code code{std::move(*function), std::move(*file), first_line, {}};
+  Code code{std::move(*function), std::move(*file), first_line, 0, {}};
+  int32_t first_traceable = 0;
+  if (layout_.code_first_traceable &&
+      memory_.read_value(address + layout_.code_first_traceable, first_traceable)) {
+    code.first_traceable = first_traceable;
+  }
   if (std::optional<std::vector<uint8_t>> table = read_bytes(memory_, layout_, linetable)) {
     code.line_table = std::move(*table);
   }
@@ -42,7 +47,8 @@ std::optional<FrameSymbol> CodeSymbolizer::symbolize(const stprof_frame& frame) 
   const Code& code = *it->second;
   std::optional<int> line =
       line_for_instruction(layout_.line_table, code.line_table, code.first_line, frame.instr);
-  return FrameSymbol{code.function, code.file, line.value_or(0)};
+  return FrameSymbol{code.function, code.file, line.value_or(0),
+                     frame.instr < code.first_traceable};
 }
 
 }  // namespace stprof

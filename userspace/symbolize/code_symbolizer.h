@@ -20,6 +20,9 @@ struct FrameSymbol {
   std::string function;  // co_qualname (3.11+) or co_name
   std::string file;      // co_filename
   int line = 0;          // 0: the line table gives this instruction no line
+  // The frame has not reached its first traceable instruction (see
+  // CPythonLayout::code_first_traceable): CPython does not show it, and neither should we.
+  bool incomplete = false;
 };
 
 class CodeSymbolizer {
@@ -36,6 +39,7 @@ class CodeSymbolizer {
     std::string function;
     std::string file;
     int first_line = 0;
+    int first_traceable = 0;
     std::vector<uint8_t> line_table;
   };
   std::optional<Code> read_code(uint64_t address, uint32_t fingerprint) const;
