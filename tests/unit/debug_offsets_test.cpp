@@ -1,0 +1,407 @@
+// Tests for discover/debug_offsets: (a) synthetic _Py_DebugOffsets tables, good and broken;
+// (b) the tables of the real 3.13+ interpreters tools/provision-interpreters lists, which must
+// leave the static layouts of discover/cpython_layout.cpp unchanged.
+
+#include "discover/debug_offsets.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "discover/cpython_layout.h"
+#include "discover/python_binary.h"
+#include "util/open_in_root.h"
+
+namespace stprof {
+namespace {
+
+using Table = std::vector<uint8_t>;
+
+CPythonLayout static_layout(const PythonVersion& version) {
+  Result<CPythonLayout> layout = layout_for(version);
+  EXPECT_TRUE(layout.ok()) << layout.error().message;
+  return layout.ok() ? *layout : CPythonLayout{};
+}
+
+// Every field of a layout by name, to compare two layouts and name what differs.
+std::vector<std::pair<std::string, int64_t>> fields_of(const CPythonLayout& l) {
+  const stprof_process& w = l.walker;
+  return {
+      {"walker.interpreters_head_addr", static_cast<int64_t>(w.interpreters_head_addr)},
+      {"walker.code_pointer_mask", static_cast<int64_t>(w.code_pointer_mask)},
+      {"walker.interp_next", w.interp_next},
+      {"walker.interp_threads_head", w.interp_threads_head},
+      {"walker.tstate_next", w.tstate_next},
+      {"walker.tstate_thread_id", w.tstate_thread_id},
+      {"walker.tstate_frame", w.tstate_frame},
+      {"walker.cframe_current_frame", w.cframe_current_frame},
+      {"walker.frame_code", w.frame_code},
+      {"walker.frame_previous", w.frame_previous},
+      {"walker.frame_instr", w.frame_instr},
+      {"walker.frame_owner", w.frame_owner},
+      {"walker.frame_window", w.frame_window},
+      {"walker.instr_kind", w.instr_kind},
+      {"walker.owner_first_non_python", w.owner_first_non_python},
+      {"walker.code_first_instr", w.code_first_instr},
+      {"walker.code_fingerprint", w.code_fingerprint},
+      {"walker.code_fingerprint_size", w.code_fingerprint_size},
+      {"walker.pad", w.pad},
+      {"runtime_interpreters_head", l.runtime_interpreters_head},
+      {"code_filename", l.code_filename},
+      {"code_name", l.code_name},
+      {"code_qualname", l.code_qualname},
+      {"code_linetable", l.code_linetable},
+      {"code_firstlineno", l.code_firstlineno},
+      {"line_table", static_cast<int64_t>(l.line_table)},
+      {"bytes_size", l.bytes_size},
+      {"bytes_data", l.bytes_data},
+      {"unicode_length", l.unicode_length},
+      {"unicode_state", l.unicode_state},
+      {"unicode_ascii_data", l.unicode_ascii_data},
+      {"unicode_compact_data", l.unicode_compact_data},
+  };
+}
+
+// "name: expected X, got Y" for each field that differs; empty when the layouts are equal.
+std::string differences(const CPythonLayout& expected, const CPythonLayout& got) {
+  std::ostringstream out;
+  std::vector<std::pair<std::string, int64_t>> e = fields_of(expected), g = fields_of(got);
+  for (size_t i = 0; i < e.size(); i++) {
+    if (e[i].second != g[i].second) {
+      out << "  " << e[i].first << ": static " << e[i].second << ", from the table "
+          << g[i].second << "\n";
+    }
+  }
+  if (out.str().empty() && std::memcmp(&expected.walker, &got.walker, sizeof(got.walker)) != 0) {
+    out << "  walker: bytes differ in a field fields_of() does not list\n";
+  }
+  return out.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) Synthetic tables.
+
+// (position in _Py_DebugOffsets, value) of every member apply_debug_offsets reads, as
+// tools/cpython-offsets/probe.c printed them for Debian trixie's 3.13.5 (argcount and the
+// bytes_object members by offsetof against the same headers).
+struct Member {
+  const char* name;
+  size_t position;
+  uint64_t value;
+};
+const std::vector<Member> kTrixie313 = {
+    {"runtime_state.interpreters_head", 40, 632},
+    {"interpreter_state.next", 64, 7264},
+    {"interpreter_state.threads_head", 72, 7344},
+    {"thread_state.next", 168, 8},
+    {"thread_state.current_frame", 184, 72},
+    {"thread_state.thread_id", 192, 152},
+    {"interpreter_frame.previous", 232, 8},
+    {"interpreter_frame.executable", 240, 0},
+    {"interpreter_frame.instr_ptr", 248, 56},
+    {"interpreter_frame.owner", 264, 70},
+    {"code_object.filename", 280, 112},
+    {"code_object.name", 288, 120},
+    {"code_object.qualname", 296, 128},
+    {"code_object.linetable", 304, 136},
+    {"code_object.firstlineno", 312, 68},
+    {"code_object.argcount", 320, 52},
+    {"code_object.co_code_adaptive", 344, 200},
+    {"bytes_object.ob_size", 520, 16},
+    {"bytes_object.ob_sval", 528, 32},
+    {"unicode_object.state", 544, 32},
+    {"unicode_object.length", 552, 16},
+    {"unicode_object.asciiobject_size", 560, 40},
+};
+const PythonVersion kV313{3, 13, 5};
+constexpr uint64_t kHex313 = 0x030d05f0;
+
+void put_u64(Table& table, size_t position, uint64_t value) {
+  ASSERT_LE(position + 8, table.size());
+  std::memcpy(table.data() + position, &value, sizeof(value));
+}
+
+void set_member(Table& table, const std::string& name, uint64_t value) {
+  for (const Member& m : kTrixie313) {
+    if (name == m.name) return put_u64(table, m.position, value);
+  }
+  ADD_FAILURE() << "no member " << name;
+}
+
+// A 3.13 table holding the static 3.13 offsets.
+Table table_313() {
+  Table table(debug_offsets_size(kV313), 0);
+  std::memcpy(table.data(), "xdebugpy", 8);
+  put_u64(table, 8, kHex313);
+  put_u64(table, 16, 0);  // free_threaded
+  for (const Member& m : kTrixie313) put_u64(table, m.position, m.value);
+  return table;
+}
+
+// Applies `table` to the static 3.13 layout; on error checks that the layout was not touched
+// and returns the message, on success returns nullopt.
+std::optional<std::string> apply_313_error(const Table& table) {
+  CPythonLayout layout = static_layout(kV313);
+  Result<void> applied = apply_debug_offsets(kV313, table, layout);
+  if (applied) return std::nullopt;
+  EXPECT_EQ(differences(static_layout(kV313), layout), "")
+      << "a failed apply_debug_offsets changed the layout";
+  return applied.error().message;
+}
+
+TEST(DebugOffsets, SizePerMinor) {
+  EXPECT_EQ(debug_offsets_size(PythonVersion{3, 12, 1}), 0u);
+  EXPECT_EQ(debug_offsets_size(PythonVersion{3, 13, 0}), 568u);  // to unicode asciiobject_size
+  EXPECT_EQ(debug_offsets_size(PythonVersion{3, 14, 0}), 648u);
+  EXPECT_EQ(debug_offsets_size(PythonVersion{3, 15, 0}), 752u);  // compactunicodeobject_size
+  EXPECT_EQ(debug_offsets_size(PythonVersion{3, 16, 0}), 0u);
+}
+
+TEST(DebugOffsets, StaticValuesLeaveTheLayoutUnchanged) {
+  CPythonLayout layout = static_layout(kV313);
+  Result<void> applied = apply_debug_offsets(kV313, table_313(), layout);
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(differences(static_layout(kV313), layout), "");
+}
+
+TEST(DebugOffsets, GoodTableOverridesEveryPublishedField) {
+  Table table = table_313();
+  set_member(table, "runtime_state.interpreters_head", 700);
+  set_member(table, "interpreter_state.next", 7300);
+  set_member(table, "interpreter_state.threads_head", 7400);
+  set_member(table, "thread_state.next", 16);
+  set_member(table, "thread_state.current_frame", 80);
+  set_member(table, "thread_state.thread_id", 160);
+  set_member(table, "interpreter_frame.previous", 16);
+  set_member(table, "interpreter_frame.executable", 24);
+  set_member(table, "interpreter_frame.instr_ptr", 64);
+  set_member(table, "interpreter_frame.owner", 90);
+  set_member(table, "code_object.filename", 144);
+  set_member(table, "code_object.name", 152);
+  set_member(table, "code_object.qualname", 160);
+  set_member(table, "code_object.linetable", 168);
+  set_member(table, "code_object.co_code_adaptive", 216);
+  set_member(table, "bytes_object.ob_size", 24);
+  set_member(table, "bytes_object.ob_sval", 40);
+  set_member(table, "unicode_object.state", 36);
+  set_member(table, "unicode_object.length", 20);
+  set_member(table, "unicode_object.asciiobject_size", 44);
+
+  CPythonLayout layout = static_layout(kV313);
+  Result<void> applied = apply_debug_offsets(kV313, table, layout);
+  ASSERT_TRUE(applied) << applied.error().message;
+  CPythonLayout expected = static_layout(kV313);
+  expected.runtime_interpreters_head = 700;
+  expected.walker.interp_next = 7300;
+  expected.walker.interp_threads_head = 7400;
+  expected.walker.tstate_next = 16;
+  expected.walker.tstate_frame = 80;
+  expected.walker.tstate_thread_id = 160;
+  expected.walker.frame_previous = 16;
+  expected.walker.frame_code = 24;
+  expected.walker.frame_instr = 64;
+  expected.walker.frame_owner = 90;
+  expected.walker.frame_window = 91;  // owner (a char) is now the furthest frame field
+  expected.code_filename = 144;
+  expected.code_name = 152;
+  expected.code_qualname = 160;
+  expected.code_linetable = 168;
+  expected.walker.code_first_instr = 216;
+  expected.bytes_size = 24;
+  expected.bytes_data = 40;
+  expected.unicode_state = 36;
+  expected.unicode_length = 20;
+  expected.unicode_ascii_data = 44;
+  EXPECT_EQ(differences(expected, layout), "");
+}
+
+TEST(DebugOffsets, FrameWindowCoversAPointerFieldPastTheOwner) {
+  Table table = table_313();
+  set_member(table, "interpreter_frame.instr_ptr", 96);
+  CPythonLayout layout = static_layout(kV313);
+  Result<void> applied = apply_debug_offsets(kV313, table, layout);
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(layout.walker.frame_window, 104);
+}
+
+TEST(DebugOffsets, BadCookieIsAnError) {
+  Table table = table_313();
+  std::memcpy(table.data(), "xdebugpz", 8);
+  std::optional<std::string> error = apply_313_error(table);
+  ASSERT_TRUE(error) << "a table without the cookie was accepted";
+  EXPECT_NE(error->find("cookie"), std::string::npos) << *error;
+  EXPECT_NE(error->find("not a CPython runtime"), std::string::npos) << *error;
+}
+
+TEST(DebugOffsets, ShortTableIsAnError) {
+  Table table = table_313();
+  table.resize(100);
+  std::optional<std::string> error = apply_313_error(table);
+  ASSERT_TRUE(error) << "a truncated table was accepted";
+  EXPECT_NE(error->find("100 of 568 bytes"), std::string::npos) << *error;
+  ASSERT_TRUE(apply_313_error(Table{}));
+}
+
+TEST(DebugOffsets, WrongMinorIsAnError) {
+  Table table = table_313();
+  put_u64(table, 8, 0x030e00f0);  // 3.14.0
+  std::optional<std::string> error = apply_313_error(table);
+  ASSERT_TRUE(error) << "a 3.14 table was accepted for 3.13";
+  EXPECT_NE(error->find("3.14.0"), std::string::npos) << *error;
+  EXPECT_NE(error->find("3.13.5"), std::string::npos) << *error;
+
+  put_u64(table, 8, (uint64_t{1} << 32) | kHex313);  // not a PY_VERSION_HEX
+  EXPECT_TRUE(apply_313_error(table)) << "a version with bits above 32 was accepted";
+
+  put_u64(table, 8, 0x030d00f0);  // another 3.13 patch release: fine
+  EXPECT_FALSE(apply_313_error(table));
+}
+
+TEST(DebugOffsets, FreeThreadedIsAnError) {
+  Table table = table_313();
+  put_u64(table, 16, 1);
+  std::optional<std::string> error = apply_313_error(table);
+  ASSERT_TRUE(error) << "a free-threaded table was accepted";
+  EXPECT_NE(error->find("free-threaded"), std::string::npos) << *error;
+  EXPECT_NE(error->find("not supported"), std::string::npos) << *error;
+}
+
+TEST(DebugOffsets, ValueTooLargeForItsFieldIsAnError) {
+  Table table = table_313();
+  set_member(table, "thread_state.thread_id", 70000);
+  std::optional<std::string> error = apply_313_error(table);
+  ASSERT_TRUE(error) << "thread_id 70000 was accepted into a u16";
+  EXPECT_NE(error->find("thread_state.thread_id"), std::string::npos) << *error;
+  EXPECT_NE(error->find("70000"), std::string::npos) << *error;
+  EXPECT_NE(error->find("16-bit"), std::string::npos) << *error;
+
+  table = table_313();
+  set_member(table, "interpreter_frame.owner", 40000);  // frame_owner is an s16
+  error = apply_313_error(table);
+  ASSERT_TRUE(error) << "owner 40000 was accepted into an s16";
+  EXPECT_NE(error->find("interpreter_frame.owner"), std::string::npos) << *error;
+}
+
+TEST(DebugOffsets, FrameFieldBeyondTheSamplersWindowIsAnError) {
+  Table table = table_313();
+  set_member(table, "interpreter_frame.owner", 200);
+  std::optional<std::string> error = apply_313_error(table);
+  ASSERT_TRUE(error) << "a frame owner at byte 200 was accepted";
+  EXPECT_NE(error->find(std::to_string(STPROF_FRAME_WINDOW)), std::string::npos) << *error;
+}
+
+TEST(DebugOffsets, MovedFingerprintFieldIsAnError) {
+  for (const char* member : {"code_object.argcount", "code_object.firstlineno"}) {
+    Table table = table_313();
+    set_member(table, member, 56);
+    std::optional<std::string> error = apply_313_error(table);
+    ASSERT_TRUE(error) << member << " moved and the fingerprint window was kept";
+    EXPECT_NE(error->find("fingerprint"), std::string::npos) << *error;
+  }
+}
+
+TEST(DebugOffsets, VersionWithoutATableIsAnError) {
+  CPythonLayout layout = static_layout(PythonVersion{3, 12, 1});
+  EXPECT_FALSE(apply_debug_offsets(PythonVersion{3, 12, 1}, table_313(), layout));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) The real interpreters: their tables must agree with the static layouts.
+
+struct Interpreter {
+  std::string name, root, path, version;  // as `provision-interpreters --list` prints them
+};
+
+std::filesystem::path repo_root() {
+  return std::filesystem::path(STPROF_TEST_DATA_DIR).parent_path().parent_path().parent_path();
+}
+
+std::vector<Interpreter> listed_interpreters() {
+  std::string command = (repo_root() / "tools" / "provision-interpreters").string() + " --list";
+  std::vector<Interpreter> out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return out;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof(buffer), pipe)) {
+    std::istringstream line(buffer);
+    Interpreter i;
+    if (std::getline(line, i.name, '\t') && std::getline(line, i.root, '\t') &&
+        std::getline(line, i.path, '\t') && std::getline(line, i.version)) {
+      while (!i.version.empty() && std::isspace(static_cast<unsigned char>(i.version.back()))) {
+        i.version.pop_back();
+      }
+      out.push_back(i);
+    }
+  }
+  ::pclose(pipe);
+  return out;
+}
+
+Result<UniqueFd> open_file(const std::string& root, const std::string& path) {
+  return open_in_root(root == "-" ? "/" : root, path);
+}
+
+// The analysis of the file that holds _PyRuntime: the interpreter itself, or its libpython.
+std::optional<std::pair<std::string, PythonBinary>> runtime_binary(const Interpreter& i,
+                                                                   const std::string& xy) {
+  std::string prefix = i.path.substr(0, i.path.rfind("/bin/"));
+  PythonBinaryCache cache;
+  for (const std::string& path :
+       {i.path, prefix + "/lib/libpython" + xy + ".so.1.0",
+        prefix + "/lib/x86_64-linux-gnu/libpython" + xy + ".so.1.0"}) {
+    Result<UniqueFd> fd = open_file(i.root, path);
+    if (!fd) continue;
+    Result<std::optional<PythonBinary>> binary = cache.analyse(std::move(*fd), path);
+    if (binary && binary->has_value() && (*binary)->runtime_vaddr) {
+      return std::make_pair(path, **binary);
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(DebugOffsetsInRealInterpreters, LeaveTheStaticLayoutUnchanged) {
+  std::set<std::string> required = {"debian-trixie-3.13", "debian-sid-3.14", "debian-sid-3.15"};
+  for (const Interpreter& i : listed_interpreters()) {
+    int major = 0, minor = 0;
+    if (std::sscanf(i.version.c_str(), "%d.%d", &major, &minor) != 2 || major != 3 || minor < 13) {
+      continue;
+    }
+    SCOPED_TRACE(i.name + " (" + i.root + " " + i.path + ", " + i.version + ")");
+    required.erase(i.name);
+    std::string xy = std::to_string(major) + "." + std::to_string(minor);
+    std::optional<std::pair<std::string, PythonBinary>> found = runtime_binary(i, xy);
+    ASSERT_TRUE(found) << "no file with _PyRuntime: neither " << i.path << " nor its libpython"
+                       << xy;
+    const auto& [file, binary] = *found;
+    SCOPED_TRACE("_PyRuntime in " + file);
+    ASSERT_TRUE(binary.version);
+    EXPECT_EQ(binary.version->to_string(), i.version);
+    ASSERT_EQ(binary.debug_offsets.size(), debug_offsets_size(*binary.version))
+        << "the _Py_DebugOffsets bytes were not read from the file";
+
+    CPythonLayout layout = static_layout(*binary.version);
+    Result<void> applied = apply_debug_offsets(*binary.version, binary.debug_offsets, layout);
+    ASSERT_TRUE(applied) << applied.error().message;
+    EXPECT_EQ(differences(static_layout(*binary.version), layout), "")
+        << "fields where the target's _Py_DebugOffsets differs from cpython_layout.cpp";
+    std::printf("%s: _Py_DebugOffsets in %s checked\n", i.name.c_str(), file.c_str());
+  }
+  for (const std::string& name : required) {
+    ADD_FAILURE() << "interpreter " << name << " is not provisioned: run "
+                  << "tools/provision-interpreters (as root) to build the Debian roots";
+  }
+}
+
+}  // namespace
+}  // namespace stprof

@@ -1,0 +1,309 @@
+#include "discover/debug_offsets.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+
+namespace stprof {
+namespace {
+
+// Which CPythonLayout fields come from the table (every minor 3.13-3.15 unless marked):
+//   runtime_interpreters_head      runtime_state.interpreters_head
+//   walker.interp_next             interpreter_state.next
+//   walker.interp_threads_head     interpreter_state.threads_head
+//   walker.tstate_next             thread_state.next
+//   walker.tstate_frame            thread_state.current_frame
+//   walker.tstate_thread_id        thread_state.thread_id
+//   walker.frame_previous          interpreter_frame.previous
+//   walker.frame_code              interpreter_frame.executable
+//   walker.frame_instr             interpreter_frame.instr_ptr
+//   walker.frame_owner             interpreter_frame.owner
+//   walker.frame_window            recomputed: the end of the furthest of the four frame fields
+//   walker.code_first_instr        code_object.co_code_adaptive
+//   code_filename, code_name, code_qualname, code_linetable, code_firstlineno
+//                                  code_object.filename/name/qualname/linetable/firstlineno
+//   bytes_size, bytes_data         bytes_object.ob_size/ob_sval
+//   unicode_state, unicode_length  unicode_object.state/length
+//   unicode_ascii_data             unicode_object.asciiobject_size
+//   unicode_compact_data           unicode_object.compactunicodeobject_size (3.15 only)
+// Which stay static (cpython_layout.cpp): walker.cframe_current_frame (-1), instr_kind,
+// owner_first_non_python, code_pointer_mask, code_fingerprint/code_fingerprint_size (checked:
+// code_object.argcount and firstlineno must be where the window expects them), line_table,
+// unicode_compact_data before 3.15.
+
+constexpr char kCookie[8] = {'x', 'd', 'e', 'b', 'u', 'g', 'p', 'y'};  // _Py_Debug_Cookie
+constexpr uint16_t kVersionAt = 8;        // uint64_t version (PY_VERSION_HEX), every minor
+constexpr uint16_t kFreeThreadedAt = 16;  // uint64_t free_threaded, every minor
+
+// Where each member the profiler uses sits in one minor's _Py_DebugOffsets: byte positions in
+// the table (offsetof(_Py_DebugOffsets, ...)), every member a uint64_t. 0: not in this minor.
+struct TableDescription {
+  uint16_t size;  // bytes read: the end of the last member below
+  uint16_t runtime_interpreters_head;
+  uint16_t interp_next;
+  uint16_t interp_threads_head;
+  uint16_t tstate_next;
+  uint16_t tstate_current_frame;
+  uint16_t tstate_thread_id;
+  uint16_t frame_previous;
+  uint16_t frame_executable;
+  uint16_t frame_instr_ptr;
+  uint16_t frame_owner;
+  uint16_t code_filename;
+  uint16_t code_name;
+  uint16_t code_qualname;
+  uint16_t code_linetable;
+  uint16_t code_firstlineno;
+  uint16_t code_argcount;
+  uint16_t code_co_code_adaptive;
+  uint16_t bytes_ob_size;
+  uint16_t bytes_ob_sval;
+  uint16_t unicode_state;
+  uint16_t unicode_length;
+  uint16_t unicode_asciiobject_size;
+  uint16_t unicode_compactunicodeobject_size;
+};
+
+// Positions printed by tools/cpython-offsets/probe.c (its `debug` lines); code_object.argcount
+// and, for 3.13, bytes_object.* (which probe.c does not print) by offsetof against the same
+// headers. Each minor's table is only stable within that minor.
+
+// CPython 3.13: Include/internal/pycore_runtime.h (struct _Py_DebugOffsets, 584 bytes). Debian
+// trixie's 3.13.5 and pyenv's 3.13.0 headers agree.
+constexpr TableDescription kTable313 = {
+    .size = 568,
+    .runtime_interpreters_head = 40,
+    .interp_next = 64,
+    .interp_threads_head = 72,
+    .tstate_next = 168,
+    .tstate_current_frame = 184,
+    .tstate_thread_id = 192,
+    .frame_previous = 232,
+    .frame_executable = 240,
+    .frame_instr_ptr = 248,
+    .frame_owner = 264,
+    .code_filename = 280,
+    .code_name = 288,
+    .code_qualname = 296,
+    .code_linetable = 304,
+    .code_firstlineno = 312,
+    .code_argcount = 320,
+    .code_co_code_adaptive = 344,
+    .bytes_ob_size = 520,
+    .bytes_ob_sval = 528,
+    .unicode_state = 544,
+    .unicode_length = 552,
+    .unicode_asciiobject_size = 560,
+    .unicode_compactunicodeobject_size = 0,
+};
+
+// CPython 3.14: Include/internal/pycore_debug_offsets.h (760 bytes): interpreter_state gained
+// threads_main, code_object_generation and tlbc_generation, interpreter_frame stackpointer and
+// tlbc_index, code_object co_tlbc; new set_object, gen_object, llist_node and debugger_support
+// sections. Debian sid's 3.14.10.
+constexpr TableDescription kTable314 = {
+    .size = 648,
+    .runtime_interpreters_head = 40,
+    .interp_next = 64,
+    .interp_threads_head = 72,
+    .tstate_next = 192,
+    .tstate_current_frame = 208,
+    .tstate_thread_id = 216,
+    .frame_previous = 256,
+    .frame_executable = 264,
+    .frame_instr_ptr = 272,
+    .frame_owner = 288,
+    .code_filename = 320,
+    .code_name = 328,
+    .code_qualname = 336,
+    .code_linetable = 344,
+    .code_firstlineno = 352,
+    .code_argcount = 360,
+    .code_co_code_adaptive = 384,
+    .bytes_ob_size = 600,
+    .bytes_ob_sval = 608,
+    .unicode_state = 624,
+    .unicode_length = 632,
+    .unicode_asciiobject_size = 640,
+    .unicode_compactunicodeobject_size = 0,
+};
+
+// CPython 3.15: Include/internal/pycore_debug_offsets.h (888 bytes): thread_state gained
+// base_frame, last_profiled_frame and last_profiled_frame_seq before thread_id, and holds_gil,
+// gil_requested, current_exception, exc_state; new err_stackitem and heap_type_object sections;
+// unicode_object gained compactunicodeobject_size. Debian sid's 3.15.2.
+constexpr TableDescription kTable315 = {
+    .size = 752,
+    .runtime_interpreters_head = 40,
+    .interp_next = 64,
+    .interp_threads_head = 72,
+    .tstate_next = 192,
+    .tstate_current_frame = 208,
+    .tstate_thread_id = 240,
+    .frame_previous = 320,
+    .frame_executable = 328,
+    .frame_instr_ptr = 336,
+    .frame_owner = 352,
+    .code_filename = 384,
+    .code_name = 392,
+    .code_qualname = 400,
+    .code_linetable = 408,
+    .code_firstlineno = 416,
+    .code_argcount = 424,
+    .code_co_code_adaptive = 448,
+    .bytes_ob_size = 696,
+    .bytes_ob_sval = 704,
+    .unicode_state = 720,
+    .unicode_length = 728,
+    .unicode_asciiobject_size = 736,
+    .unicode_compactunicodeobject_size = 744,
+};
+
+const TableDescription* description_for(const PythonVersion& version) {
+  if (version.major != 3) return nullptr;
+  switch (version.minor) {
+    case 13: return &kTable313;
+    case 14: return &kTable314;
+    case 15: return &kTable315;
+    default: return nullptr;
+  }
+}
+
+uint64_t u64_at(std::span<const uint8_t> table, uint16_t position) {
+  uint64_t value = 0;
+  std::memcpy(&value, table.data() + position, sizeof(value));
+  return value;
+}
+
+std::string hex(uint64_t value) {
+  char text[24];
+  std::snprintf(text, sizeof(text), "0x%llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+constexpr const char* kNotUnderstood = ": not a CPython runtime the profiler understands";
+
+// Copies table members into layout fields, remembering the first one that does not fit.
+class Taker {
+ public:
+  explicit Taker(std::span<const uint8_t> table) : table_(table) {}
+
+  template <class Field>
+  void take(const char* member, uint16_t position, Field& field) {
+    if (position == 0 || error_) return;
+    uint64_t value = u64_at(table_, position);
+    if (value > static_cast<uint64_t>(std::numeric_limits<Field>::max())) {
+      error_ = "_Py_DebugOffsets." + std::string(member) + " = " + std::to_string(value) +
+               " does not fit the profiler's " + std::to_string(sizeof(Field) * 8) +
+               "-bit offset" + kNotUnderstood;
+      return;
+    }
+    field = static_cast<Field>(value);
+  }
+
+  const std::optional<std::string>& error() const { return error_; }
+
+ private:
+  std::span<const uint8_t> table_;
+  std::optional<std::string> error_;
+};
+
+}  // namespace
+
+size_t debug_offsets_size(const PythonVersion& version) {
+  const TableDescription* d = description_for(version);
+  return d ? d->size : 0;
+}
+
+Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const uint8_t> table,
+                                 CPythonLayout& layout) {
+  const TableDescription* d = description_for(version);
+  if (!d) {
+    return make_error("no _Py_DebugOffsets description for CPython " + version.to_string() +
+                      " (known: 3.13 to 3.15)");
+  }
+  if (table.size() < d->size) {
+    return make_error("_Py_DebugOffsets could not be read (" + std::to_string(table.size()) +
+                      " of " + std::to_string(d->size) + " bytes at _PyRuntime)" + kNotUnderstood);
+  }
+  if (std::memcmp(table.data(), kCookie, sizeof(kCookie)) != 0) {
+    return make_error(std::string("_Py_DebugOffsets cookie \"xdebugpy\" missing") + kNotUnderstood);
+  }
+  uint64_t version_hex = u64_at(table, kVersionAt);
+  PythonVersion published = PythonVersion::from_hex(static_cast<uint32_t>(version_hex));
+  if (version_hex >> 32 != 0 || published.major != version.major ||
+      published.minor != version.minor) {
+    return make_error("_Py_DebugOffsets is for CPython " + published.to_string() + " (version " +
+                      hex(version_hex) + ") but the binary is CPython " + version.to_string() +
+                      kNotUnderstood);
+  }
+  if (uint64_t free_threaded = u64_at(table, kFreeThreadedAt); free_threaded != 0) {
+    return make_error("free-threaded CPython builds are not supported (_Py_DebugOffsets" +
+                      std::string(".free_threaded = ") + std::to_string(free_threaded) +
+                      "): profile a build with the GIL");
+  }
+
+  CPythonLayout out = layout;
+  stprof_process& w = out.walker;
+  uint16_t argcount = w.code_fingerprint;
+  Taker t(table);
+  t.take("runtime_state.interpreters_head", d->runtime_interpreters_head,
+         out.runtime_interpreters_head);
+  t.take("interpreter_state.next", d->interp_next, w.interp_next);
+  t.take("interpreter_state.threads_head", d->interp_threads_head, w.interp_threads_head);
+  t.take("thread_state.next", d->tstate_next, w.tstate_next);
+  t.take("thread_state.current_frame", d->tstate_current_frame, w.tstate_frame);
+  t.take("thread_state.thread_id", d->tstate_thread_id, w.tstate_thread_id);
+  t.take("interpreter_frame.previous", d->frame_previous, w.frame_previous);
+  t.take("interpreter_frame.executable", d->frame_executable, w.frame_code);
+  t.take("interpreter_frame.instr_ptr", d->frame_instr_ptr, w.frame_instr);
+  t.take("interpreter_frame.owner", d->frame_owner, w.frame_owner);
+  t.take("code_object.filename", d->code_filename, out.code_filename);
+  t.take("code_object.name", d->code_name, out.code_name);
+  t.take("code_object.qualname", d->code_qualname, out.code_qualname);
+  t.take("code_object.linetable", d->code_linetable, out.code_linetable);
+  t.take("code_object.firstlineno", d->code_firstlineno, out.code_firstlineno);
+  t.take("code_object.argcount", d->code_argcount, argcount);
+  t.take("code_object.co_code_adaptive", d->code_co_code_adaptive, w.code_first_instr);
+  t.take("bytes_object.ob_size", d->bytes_ob_size, out.bytes_size);
+  t.take("bytes_object.ob_sval", d->bytes_ob_sval, out.bytes_data);
+  t.take("unicode_object.state", d->unicode_state, out.unicode_state);
+  t.take("unicode_object.length", d->unicode_length, out.unicode_length);
+  t.take("unicode_object.asciiobject_size", d->unicode_asciiobject_size, out.unicode_ascii_data);
+  t.take("unicode_object.compactunicodeobject_size", d->unicode_compactunicodeobject_size,
+         out.unicode_compact_data);
+  if (t.error()) return make_error(*t.error());
+
+  // The sampler reads one window per frame: it must reach the end of the furthest field
+  // (previous, executable and instr_ptr are 8-byte pointers, owner a char).
+  size_t window = std::max({w.frame_previous + 8, w.frame_code + 8, w.frame_instr + 8});
+  if (w.frame_owner >= 0) window = std::max<size_t>(window, w.frame_owner + 1);
+  if (window > STPROF_FRAME_WINDOW) {
+    return make_error("_Py_DebugOffsets puts frame fields up to byte " + std::to_string(window) +
+                      " of _PyInterpreterFrame, beyond the " +
+                      std::to_string(STPROF_FRAME_WINDOW) + " bytes the sampler reads per frame" +
+                      kNotUnderstood);
+  }
+  w.frame_window = static_cast<uint16_t>(window);
+
+  // The fingerprint window (co_argcount .. co_nfreevars for 3.12+) was chosen from the headers
+  // as a run of fields never written after creation. The table cannot show that the run is
+  // still immutable, only whether its published fields moved: if they did, refuse to guess.
+  if (argcount != layout.walker.code_fingerprint ||
+      out.code_firstlineno != layout.code_firstlineno) {
+    return make_error("_Py_DebugOffsets puts co_argcount at " + std::to_string(argcount) +
+                      " and co_firstlineno at " + std::to_string(out.code_firstlineno) +
+                      ", but the code-object fingerprint for CPython " + version.to_string() +
+                      " expects " + std::to_string(layout.walker.code_fingerprint) + " and " +
+                      std::to_string(layout.code_firstlineno) +
+                      "; this build needs its own layout in discover/cpython_layout.cpp");
+  }
+
+  layout = out;
+  return {};
+}
+
+}  // namespace stprof
