@@ -3,6 +3,8 @@
 #include <map>
 #include <string>
 
+#include "render/frames.h"
+
 namespace stprof {
 namespace {
 
@@ -12,14 +14,6 @@ std::string frame_text(std::string text) {
     if (c == ';' || c == '\n' || c == '\r') c = ':';
   }
   return text;
-}
-
-std::string location_text(const Profile& profile, uint32_t location_index) {
-  const Location& location = profile.locations[location_index];
-  const Function& function = profile.functions[location.function];
-  std::string text = profile.strings[function.name] + " (" + profile.strings[function.file];
-  if (location.line > 0) text += ":" + std::to_string(location.line);
-  return frame_text(text + ")");
 }
 
 }  // namespace
@@ -34,11 +28,14 @@ void render_folded(const Profile& profile, const FoldedOptions& options, std::os
       if (!line.empty()) line += ';';
       line += frame;
     };
-    if (options.process_frame) append(frame_text(process.comm + " (" + std::to_string(process.pid) + ")"));
-    if (options.thread_frame) append(frame_text(thread.name + " (" + std::to_string(thread.tid) + ")"));
-    if (sample.end == StackEnd::kTruncated) append("[truncated]");
-    if (sample.end == StackEnd::kPartial) append("[partial]");
-    for (uint32_t location : sample.locations) append(location_text(profile, location));
+    if (options.process_frame && shows_process(process)) {
+      if (shows_container(profile, process)) append(container_label(process));
+      append(frame_text(process_label(process)));
+    }
+    if (options.thread_frame && shows_thread(thread)) append(frame_text(thread_label(thread)));
+    if (sample.end != StackEnd::kComplete) append(end_marker(sample.end));
+    for (uint32_t location : sample.locations)
+      append(frame_text(location_label(profile, location)));
     lines[line] += sample.count;
   }
   for (const auto& [line, count] : lines) out << line << ' ' << count << '\n';

@@ -10,7 +10,7 @@
 namespace stprof {
 
 struct FoldedOptions {
-  bool process_frame = true;  // "comm (pid)" root frame
+  bool process_frame = true;  // "comm (pid)" root frame (never for a merged level: frames.h)
   bool thread_frame = true;   // "name (tid)" frame under it
 };
 

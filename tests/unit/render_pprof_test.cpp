@@ -1,0 +1,132 @@
+// Tests for render/pprof: the gzipped file decodes (zlib + the generated profile.proto
+// classes) into the message of golden file pprof_default.txt (protobuf text format); totals,
+// values and labels are checked against the profile. (The e2e test reads a real one with
+// `go tool pprof`.)
+
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <map>
+
+#include "render/pprof.h"
+#include "render/profile.pb.h"
+#include "render/profile_view.h"
+#include "render_fixture.h"
+
+namespace stprof {
+namespace {
+
+namespace pb = perftools::profiles;
+using testing::expect_golden;
+using testing::kFixtureSamples;
+using testing::render_fixture;
+
+std::string gunzip(const std::string& data) {
+  z_stream stream{};
+  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buffer[4096];
+  int status = Z_OK;
+  while (status == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof(buffer);
+    status = inflate(&stream, Z_NO_FLUSH);
+    out.append(buffer, sizeof(buffer) - stream.avail_out);
+  }
+  EXPECT_EQ(status, Z_STREAM_END);
+  inflateEnd(&stream);
+  return out;
+}
+
+pb::Profile decode(const Profile& profile) {
+  pb::Profile message;
+  EXPECT_TRUE(message.ParseFromString(gunzip(render_pprof(profile))));
+  return message;
+}
+
+TEST(RenderPprof, DecodesToTheGoldenMessage) {
+  std::string text;
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetUseUtf8StringEscaping(true);  // names as text, not octal escapes
+  printer.PrintToString(decode(make_view(render_fixture(), {})), &text);
+  expect_golden("pprof_default.txt", text);
+}
+
+TEST(RenderPprof, TotalsValuesAndLabels) {
+  Profile profile = make_view(render_fixture(), {});
+  pb::Profile message = decode(profile);
+  const auto& s = message.string_table();
+  ASSERT_EQ(s[0], "");
+  ASSERT_EQ(message.sample_type_size(), 2);
+  EXPECT_EQ(s[message.sample_type(0).type()], "samples");
+  EXPECT_EQ(s[message.sample_type(0).unit()], "count");
+  EXPECT_EQ(s[message.sample_type(1).type()], "cpu");
+  EXPECT_EQ(s[message.sample_type(1).unit()], "nanoseconds");
+  EXPECT_EQ(s[message.period_type().type()], "cpu");
+  EXPECT_EQ(message.period(), 10000000);  // 100 Hz
+  EXPECT_EQ(message.duration_nanos(), 2500000000);
+  int64_t total = 0;
+  std::map<std::string, int64_t> by_comm;
+  for (const pb::Sample& sample : message.sample()) {
+    ASSERT_EQ(sample.value_size(), 2);
+    total += sample.value(0);
+    EXPECT_EQ(sample.value(1), sample.value(0) * message.period());
+    std::map<std::string, const pb::Label*> labels;
+    for (const pb::Label& label : sample.label()) labels[s[label.key()]] = &label;
+    ASSERT_EQ(labels.size(), 4u);
+    EXPECT_TRUE(labels["pid"]->num() == 1234 || labels["pid"]->num() == 2000);
+    EXPECT_GT(labels["tid"]->num(), 0);
+    EXPECT_FALSE(s[labels["thread_name"]->str()].empty());
+    by_comm[s[labels["comm"]->str()]] += sample.value(0);
+    for (uint64_t id : sample.location_id()) {
+      ASSERT_GE(id, 1u);
+      ASSERT_LE(id, static_cast<uint64_t>(message.location_size()));
+      const pb::Location& location = message.location(static_cast<int>(id - 1));
+      EXPECT_EQ(location.id(), id);
+      ASSERT_EQ(location.line_size(), 1);
+      EXPECT_EQ(message.function(static_cast<int>(location.line(0).function_id() - 1)).id(),
+                location.line(0).function_id());
+    }
+  }
+  EXPECT_EQ(total, static_cast<int64_t>(kFixtureSamples));
+  EXPECT_EQ(by_comm["python3.11"], 17);
+  EXPECT_EQ(by_comm["app server"], 12);
+}
+
+TEST(RenderPprof, LeafFirstAndMarkersAtTheRootEnd) {
+  pb::Profile message = decode(make_view(render_fixture(), {}));
+  const auto& s = message.string_table();
+  auto function_of = [&](uint64_t location_id) {
+    const pb::Location& location = message.location(static_cast<int>(location_id - 1));
+    return s[message.function(static_cast<int>(location.line(0).function_id() - 1)).name()];
+  };
+  bool saw_truncated = false;
+  for (const pb::Sample& sample : message.sample()) {
+    if (function_of(sample.location_id(0)) == "parse;split") {
+      saw_truncated = true;
+      EXPECT_EQ(function_of(sample.location_id(sample.location_id_size() - 1)), "[truncated]");
+    }
+  }
+  EXPECT_TRUE(saw_truncated);
+}
+
+TEST(RenderPprof, MergedLevelsHaveNoLabels) {
+  ViewOptions options;
+  options.per_process = false;
+  options.per_thread = false;
+  pb::Profile message = decode(make_view(render_fixture(), options));
+  for (const pb::Sample& sample : message.sample()) EXPECT_EQ(sample.label_size(), 0);
+}
+
+TEST(Gzip, RoundTrips) {
+  std::string data(100000, 'x');
+  for (size_t i = 0; i < data.size(); i += 7) data[i] = static_cast<char>(i);
+  EXPECT_EQ(gunzip(gzip(data)), data);
+  EXPECT_EQ(gunzip(gzip("")), "");
+}
+
+}  // namespace
+}  // namespace stprof

@@ -1,0 +1,36 @@
+// Choosing an output format (by name or by the output file's extension) and rendering a
+// profile in it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collate/profile.h"
+
+namespace stprof {
+
+enum class Format { kFolded, kSvg, kSpeedscope, kPprof, kTree, kTop };
+
+// "folded", "svg", "speedscope", "pprof", "tree", "top".
+std::vector<std::string> format_names();
+std::string format_name(Format format);
+std::optional<Format> parse_format(const std::string& name);
+
+// By extension: .svg -> svg; .json (so .speedscope.json) -> speedscope; .pb.gz, .pb, .pprof ->
+// pprof; .tree -> tree; .top -> top; anything else (.folded, .txt, "-") -> folded.
+Format format_for_path(const std::string& path);
+
+// Whether the format is binary (not for a terminal).
+bool is_binary(Format format);
+
+struct RenderOptions {
+  double min_percent = 0.5;             // tree, top
+  std::string title = "stprof-bpf";     // svg title, speedscope name
+  std::string exporter = "stprof-bpf";  // speedscope
+};
+
+// The whole output file. `profile` is usually a view (render/profile_view.h).
+std::string render(const Profile& profile, Format format, const RenderOptions& options);
+
+}  // namespace stprof

@@ -1,0 +1,42 @@
+// How frames are named in every output, and text made safe for the output formats.
+// Levels: a profile (or a view of it, render/profile_view.h) has a process level and a thread
+// level above the Python frames. A level merged away stays in the model as one entry whose id
+// is 0 (pid 0, tid 0: never a profiled task), and renderers show no frame for it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "collate/profile.h"
+
+namespace stprof {
+
+inline bool shows_process(const ProcessInfo& process) { return process.pid != 0; }
+inline bool shows_thread(const ThreadInfo& thread) { return thread.tid != 0; }
+
+// "comm (pid)", or "comm (pid, ns N)" for a process whose PID in its own namespace differs.
+std::string process_label(const ProcessInfo& process);
+// "container:" and the first 12 digits of its container id; "" outside containers.
+std::string container_label(const ProcessInfo& process);
+inline bool shows_container(const Profile& profile, const ProcessInfo& process) {
+  return profile.container_frames && !process.container_id.empty();
+}
+std::string thread_label(const ThreadInfo& thread);     // "name (tid)"
+// "qualname (file:line)", "qualname (file)" when the line is unknown (0).
+std::string location_label(const Profile& profile, uint32_t location);
+// "file:line", or "file" when the line is unknown.
+std::string file_line(const Profile& profile, uint32_t location);
+// "[truncated]" / "[partial]" for a stack whose root side is missing, "" for a whole one.
+const char* end_marker(StackEnd end);
+
+// Invalid UTF-8 sequences become U+FFFD, so JSON, XML and protobuf strings stay valid.
+std::string valid_utf8(std::string_view text);
+// Text for XML content and attribute values: valid UTF-8, markup characters escaped, control
+// characters XML 1.0 cannot carry replaced by '?'.
+std::string xml_escape(std::string_view text);
+// Columns a terminal gives this text: one per code point, two for East Asian wide ones.
+size_t display_width(std::string_view utf8);
+// The longest prefix of `utf8` at most `columns` wide, cut on a code point boundary.
+std::string truncate_to_width(std::string_view utf8, size_t columns);
+
+}  // namespace stprof

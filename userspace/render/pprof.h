@@ -1,0 +1,29 @@
+// pprof's profile.proto, gzip-compressed (what `go tool pprof` and most profile viewers read).
+//   sample types: samples/count and cpu/nanoseconds (samples x 1e9 / frequency);
+//   period_type cpu/nanoseconds, period 1e9 / frequency; duration_nanos;
+//   locations: one per Python location, one Line (function + line); functions: name, filename;
+//   "[truncated]" / "[partial]" are locations of functions so named, at the root end;
+//   labels per sample, for the levels the profile shows: "pid" and "tid" (numeric), "comm" and
+//   "thread_name" (strings).
+#pragma once
+
+#include <string>
+
+#include "collate/profile.h"
+
+namespace perftools::profiles {
+class Profile;
+}
+
+namespace stprof {
+
+// The profile message itself (tests decode and compare it).
+perftools::profiles::Profile pprof_message(const Profile& profile);
+
+// The gzip-compressed serialized message: the .pb.gz file's content.
+std::string render_pprof(const Profile& profile);
+
+// Gzip (RFC 1952) of `data`, as zlib writes it (no file name, no time stamp).
+std::string gzip(const std::string& data);
+
+}  // namespace stprof

@@ -1,0 +1,218 @@
+#include "render/svg.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "render/call_tree.h"
+#include "render/frames.h"
+#include "render/percent.h"
+
+namespace stprof {
+namespace {
+
+constexpr int kFrameHeight = 16;
+constexpr int kTop = 56;     // title, subtitle, buttons
+constexpr int kBottom = 28;  // details line
+constexpr int kPad = 10;
+constexpr double kFontSize = 12;
+constexpr double kCharWidth = 0.6 * kFontSize;  // estimate, as flamegraph.pl does
+constexpr double kMinWidth = 0.1;
+
+// Static part of the document: style and the script (kept in one place, readable).
+constexpr const char* kStyle = R"(<style>
+  text { font-family: Verdana, "DejaVu Sans", sans-serif; font-size: 12px; fill: #000; }
+  #title { font-size: 17px; text-anchor: middle; }
+  #subtitle { fill: #555; text-anchor: middle; }
+  .button { cursor: pointer; fill: #1a5fb4; }
+  .button.off { visibility: hidden; }
+  g.f { cursor: pointer; }
+  g.f:hover rect { stroke: #000; stroke-width: 0.5; }
+  g.f text { pointer-events: none; }
+  g.faded { opacity: 0.5; }
+  #search { width: 220px; font: 12px sans-serif; }
+</style>
+)";
+
+constexpr const char* kScript = R"JS(<script type="text/ecmascript"><![CDATA[
+"use strict";
+// Frames carry data-s (first sample), data-n (samples) and data-d (depth); x and width follow.
+var svgWidth, pad, avail, total, frames, details, matched, reset, root;
+function init() {
+  var svg = document.documentElement;
+  svgWidth = +svg.getAttribute("width"); pad = +svg.getAttribute("data-pad");
+  avail = svgWidth - 2 * pad;
+  details = document.getElementById("details");
+  matched = document.getElementById("matched");
+  reset = document.getElementById("reset");
+  frames = Array.prototype.map.call(document.querySelectorAll("g.f"), function (g) {
+    var rect = g.querySelector("rect"), title = g.querySelector("title").textContent;
+    return { g: g, rect: rect, text: g.querySelector("text"), name: title.split("\n")[0],
+             info: title.replace("\n", " \u2014 "), fill: rect.getAttribute("fill"),
+             s: +g.getAttribute("data-s"), n: +g.getAttribute("data-n"),
+             d: +g.getAttribute("data-d") };
+  });
+  if (frames.length === 0) return;
+  root = frames[0]; total = root.n;
+  var byElement = new Map(frames.map(function (f) { return [f.g, f]; }));
+  var layer = document.getElementById("frames");
+  layer.addEventListener("mouseover", function (e) {
+    var g = e.target.closest("g.f"); if (g) details.textContent = byElement.get(g).info;
+  });
+  layer.addEventListener("mouseout", function () { details.textContent = " "; });
+  layer.addEventListener("click", function (e) {
+    var g = e.target.closest("g.f"); if (g) zoom(byElement.get(g));
+  });
+  reset.addEventListener("click", function () { zoom(root); });
+  var search = document.getElementById("search");
+  search.addEventListener("input", function () { highlight(search.value); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { search.value = ""; highlight(""); zoom(root); }
+    if ((e.ctrlKey || e.metaKey) && e.key === "f") { e.preventDefault(); search.focus(); }
+  });
+  zoom(root);
+}
+function place(f, x, w) {
+  f.g.style.display = "";
+  f.rect.setAttribute("x", x.toFixed(2)); f.rect.setAttribute("width", w.toFixed(2));
+  f.text.setAttribute("x", (x + 3).toFixed(2));
+  var fits = Math.floor((w - 6) / (0.6 * 12));
+  f.text.textContent = fits < 3 ? "" :
+      f.name.length <= fits ? f.name : f.name.slice(0, fits - 2) + "..";
+}
+function zoom(z) {
+  frames.forEach(function (f) {
+    var ancestor = f.d < z.d && f.s <= z.s && f.s + f.n >= z.s + z.n;
+    var inside = f.d >= z.d && f.s >= z.s && f.s + f.n <= z.s + z.n;
+    f.g.classList.toggle("faded", ancestor);
+    if (ancestor) place(f, pad, avail);
+    else if (inside) place(f, pad + (f.s - z.s) / z.n * avail, f.n / z.n * avail);
+    else f.g.style.display = "none";
+  });
+  reset.classList.toggle("off", z === root);
+}
+function highlight(term) {
+  term = term.toLowerCase();
+  var hits = [];
+  frames.forEach(function (f) {
+    var hit = term !== "" && f.name.toLowerCase().indexOf(term) >= 0;
+    f.rect.setAttribute("fill", hit ? "rgb(230,0,230)" : f.fill);
+    if (hit) hits.push(f);
+  });
+  // Share of samples under a match, each sample once: skip matches inside an earlier one.
+  hits.sort(function (a, b) { return a.s - b.s || a.d - b.d; });
+  var sum = 0, end = -1;
+  hits.forEach(function (f) { if (f.s >= end) { sum += f.n; end = f.s + f.n; } });
+  matched.textContent = term === "" ? "" : "Matched: " + (100 * sum / total).toFixed(1) + "%";
+}
+]]></script>
+)JS";
+
+struct Layout {
+  std::ostream& out;
+  uint64_t all;
+  double scale;  // pixels per sample
+  int height;
+};
+
+uint32_t fnv1a(const std::string& text) {
+  uint32_t hash = 2166136261u;
+  for (unsigned char c : text) hash = (hash ^ c) * 16777619u;
+  return hash;
+}
+
+std::string fill(const CallNode& node) {
+  switch (node.kind) {
+    case CallNode::Kind::kRoot:
+      return "rgb(200,200,200)";
+    case CallNode::Kind::kProcess:
+      return "rgb(150,180,220)";
+    case CallNode::Kind::kThread:
+      return "rgb(185,205,235)";
+    case CallNode::Kind::kMarker:
+      return "rgb(170,170,170)";
+    case CallNode::Kind::kFrame:
+      break;
+  }
+  // flamegraph.pl's "hot" palette, chosen by the name so a function keeps its colour.
+  uint32_t hash = fnv1a(node.name);
+  int r = 205 + static_cast<int>(hash % 51);
+  int g = static_cast<int>((hash >> 8) % 231);
+  int b = static_cast<int>((hash >> 16) % 56);
+  return "rgb(" + std::to_string(r) + "," + std::to_string(g) + "," + std::to_string(b) + ")";
+}
+
+std::string label_that_fits(const std::string& name, double width) {
+  int fits = static_cast<int>((width - 6) / kCharWidth);
+  if (fits < 3) return "";
+  if (display_width(name) <= static_cast<size_t>(fits)) return name;
+  return truncate_to_width(name, static_cast<size_t>(fits - 2)) + "..";
+}
+
+void frame(const Layout& layout, const CallNode& node, uint64_t start, int depth) {
+  double width = static_cast<double>(node.total) * layout.scale;
+  if (width < kMinWidth) return;
+  double x = kPad + static_cast<double>(start) * layout.scale;
+  int y = layout.height - kBottom - (depth + 1) * kFrameHeight;
+  std::string name = node.name;
+  std::replace(name.begin(), name.end(), '\n', ' ');
+  char geometry[160];
+  std::snprintf(geometry, sizeof(geometry), "x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"", x,
+                y, width, kFrameHeight - 1);
+  char text_at[64];
+  std::snprintf(text_at, sizeof(text_at), "x=\"%.2f\" y=\"%d\"", x + 3, y + kFrameHeight - 4);
+  char share[96];
+  std::snprintf(share, sizeof(share), "%llu sample%s (%.2f%%)",
+                static_cast<unsigned long long>(node.total), node.total == 1 ? "" : "s",
+                percent(node.total, layout.all));
+  layout.out << "<g class=\"f\" data-s=\"" << start << "\" data-n=\"" << node.total
+             << "\" data-d=\"" << depth << "\"><title>" << xml_escape(name) << "\n"
+             << share << "</title><rect " << geometry << " rx=\"2\" fill=\"" << fill(node)
+             << "\"/><text " << text_at << ">" << xml_escape(label_that_fits(name, width))
+             << "</text></g>\n";
+  for (const CallNode& child : node.children) {
+    frame(layout, child, start, depth + 1);
+    start += child.total;
+  }
+}
+
+int depth_of(const CallNode& node) {
+  int deepest = 0;
+  for (const CallNode& child : node.children) deepest = std::max(deepest, depth_of(child));
+  return deepest + 1;
+}
+
+}  // namespace
+
+void render_svg(const Profile& profile, const SvgOptions& options, std::ostream& out) {
+  CallNode root = build_call_tree(profile, ChildOrder::kByName);
+  int width = options.width;
+  int height = kTop + depth_of(root) * kFrameHeight + kBottom;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+      << "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" << width
+      << "\" height=\"" << height << "\" viewBox=\"0 0 " << width << " " << height
+      << "\" data-pad=\"" << kPad << "\" onload=\"init()\">\n"
+      << kStyle << kScript << "<rect width=\"100%\" height=\"100%\" fill=\"rgb(248,248,248)\"/>\n"
+      << "<text id=\"title\" x=\"" << width / 2 << "\" y=\"22\">" << xml_escape(options.title)
+      << "</text>\n";
+  char subtitle[160];
+  std::snprintf(subtitle, sizeof(subtitle), "%llu samples at %d Hz over %.1f s",
+                static_cast<unsigned long long>(root.total), profile.frequency_hz,
+                profile.duration_seconds);
+  out << "<text id=\"subtitle\" x=\"" << width / 2 << "\" y=\"40\">" << subtitle << "</text>\n"
+      << "<text id=\"reset\" class=\"button off\" x=\"" << kPad << "\" y=\"22\">Reset zoom</text>\n"
+      << "<foreignObject x=\"" << width - kPad - 240 << "\" y=\"6\" width=\"240\" height=\"26\">"
+      << "<input xmlns=\"http://www.w3.org/1999/xhtml\" id=\"search\" type=\"search\" "
+         "placeholder=\"Search (Ctrl-F)\"/></foreignObject>\n"
+      << "<text id=\"matched\" x=\"" << width - kPad << "\" y=\"" << height - 10
+      << "\" style=\"text-anchor: end\"></text>\n"
+      << "<g id=\"frames\">\n";
+  if (root.total > 0) {
+    Layout layout{out, root.total, (width - 2.0 * kPad) / static_cast<double>(root.total), height};
+    frame(layout, root, 0, 0);
+  }
+  out << "</g>\n<text id=\"details\" x=\"" << kPad << "\" y=\"" << height - 10 << "\"> </text>\n"
+      << "</svg>\n";
+}
+
+}  // namespace stprof

@@ -1,0 +1,98 @@
+#include "render/top.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <tuple>
+
+#include "render/frames.h"
+#include "render/percent.h"
+
+namespace stprof {
+
+std::vector<TopRow> top_rows(const Profile& profile) {
+  std::vector<TopRow> rows(profile.locations.size());
+  std::vector<size_t> last_seen(profile.locations.size(), std::numeric_limits<size_t>::max());
+  for (size_t s = 0; s < profile.samples.size(); s++) {
+    const Sample& sample = profile.samples[s];
+    for (uint32_t location : sample.locations) {
+      if (last_seen[location] == s) continue;  // recursion: once per sample
+      last_seen[location] = s;
+      rows[location].total += sample.count;
+    }
+    if (!sample.locations.empty()) rows[sample.locations.back()].self += sample.count;
+  }
+  for (size_t i = 0; i < rows.size(); i++) {
+    const Function& function = profile.functions[profile.locations[i].function];
+    rows[i].function = profile.strings[function.name];
+    rows[i].file_line = file_line(profile, static_cast<uint32_t>(i));
+  }
+  std::erase_if(rows, [](const TopRow& row) { return row.total == 0; });
+  std::sort(rows.begin(), rows.end(), [](const TopRow& a, const TopRow& b) {
+    return std::tie(b.self, b.total, a.function, a.file_line) <
+           std::tie(a.self, a.total, b.function, b.file_line);
+  });
+  return rows;
+}
+
+std::vector<std::string> top_table(const std::vector<TopRow>& rows, uint64_t all_samples,
+                                   size_t max_rows, size_t width) {
+  size_t shown = std::min(rows.size(), max_rows);
+  size_t function_width = 8;  // "function"
+  for (size_t i = 0; i < shown; i++) {
+    function_width = std::max(function_width, display_width(rows[i].function));
+  }
+  constexpr size_t kNumbers = 27;  // the three number columns and their gaps
+  if (width != std::numeric_limits<size_t>::max() && width > kNumbers) {
+    function_width = std::min(function_width, std::max<size_t>(16, (width - kNumbers) * 3 / 5));
+  }
+  auto pad = [function_width](const std::string& function) {
+    std::string cell = truncate_to_width(function, function_width);
+    return cell + std::string(function_width - display_width(cell), ' ');
+  };
+  std::vector<std::string> lines;
+  char numbers[96];
+  std::snprintf(numbers, sizeof(numbers), "%6s  %7s  %8s  ", "self%", "total%", "samples");
+  lines.push_back(numbers + pad("function") + "  file:line");
+  for (size_t i = 0; i < shown; i++) {
+    const TopRow& row = rows[i];
+    std::snprintf(numbers, sizeof(numbers), "%5.1f%%  %6.1f%%  %8llu  ",
+                  percent(row.self, all_samples), percent(row.total, all_samples),
+                  static_cast<unsigned long long>(row.self));
+    lines.push_back(numbers + pad(row.function) + "  " + row.file_line);
+  }
+  for (std::string& line : lines) {
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    if (display_width(line) > width) line = truncate_to_width(line, width);
+  }
+  return lines;
+}
+
+void render_top(const Profile& profile, const TopOptions& options, std::ostream& out) {
+  std::vector<TopRow> rows = top_rows(profile);
+  uint64_t all = profile.total_samples();
+  size_t kept = 0;
+  uint64_t left_out_self = 0;
+  for (const TopRow& row : rows) {
+    if (percent(row.total, all) >= options.min_percent) {
+      rows[kept++] = row;
+    } else {
+      left_out_self += row.self;
+    }
+  }
+  size_t left_out = rows.size() - kept;
+  rows.resize(kept);
+  for (const std::string& line :
+       top_table(rows, all, rows.size(), std::numeric_limits<size_t>::max())) {
+    out << line << '\n';
+  }
+  if (left_out) {
+    char note[128];
+    std::snprintf(note, sizeof(note),
+                  "(%zu more with under %g%% total left out: %.1f%% self together)\n", left_out,
+                  options.min_percent, percent(left_out_self, all));
+    out << note;
+  }
+}
+
+}  // namespace stprof

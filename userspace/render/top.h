@@ -1,0 +1,39 @@
+// A flat table of functions, hottest first: self %, total %, self samples, function, file:line.
+// One row per location (function and line; with --no-lineno, per function). Self: samples whose
+// leaf is it; total: samples with it anywhere on the stack (once per sample, recursion or not).
+//    self%   total%   samples  function  file:line
+//    47.8%    69.6%        11  work      app.py:4
+// Shared by `--format top` and the live view (`stprof-bpf top`).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "collate/profile.h"
+
+namespace stprof {
+
+struct TopRow {
+  std::string function;
+  std::string file_line;
+  uint64_t self = 0;
+  uint64_t total = 0;
+};
+
+// Every location that was sampled, by self samples, then total, then name.
+std::vector<TopRow> top_rows(const Profile& profile);
+
+// The header line and one line per row (the first `max_rows`), each cut to `width` columns.
+std::vector<std::string> top_table(const std::vector<TopRow>& rows, uint64_t all_samples,
+                                   size_t max_rows, size_t width);
+
+struct TopOptions {
+  double min_percent = 0.5;  // rows whose total is under this share are left out
+};
+
+void render_top(const Profile& profile, const TopOptions& options, std::ostream& out);
+
+}  // namespace stprof
