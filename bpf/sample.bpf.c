@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "lib/events.bpf.h"
 #include "lib/frames.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/thread_state.bpf.h"
@@ -16,7 +17,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Stores the scratch stack under stack_id unless it is there already. Chunk 0 goes last so that
  * userspace, which looks up chunk 0 first, never sees a partly inserted stack. */
 static __always_inline bool intern_stack(struct stprof_scratch *scratch, __u64 stack_id,
-                                         __u32 depth) {
+                                         __u32 depth, __u32 pid) {
   struct stprof_chunk_key key = {.stack_id = stack_id};
   if (bpf_map_lookup_elem(&stacks, &key)) return true;
 
@@ -27,6 +28,7 @@ static __always_inline bool intern_stack(struct stprof_scratch *scratch, __u64 s
     if (bpf_map_update_elem(&stacks, &key, &scratch->chunks[i], BPF_ANY)) return false;
   }
   count(STPROF_STACKS_NEW);
+  send_event(STPROF_EVENT_NEW_STACK, pid, 0, stack_id);
   return true;
 }
 
@@ -86,7 +88,7 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
   __u64 stack_id = stprof_mix64(walk.hash, ((__u64)walk.flags << 32) | walk.depth);
   scratch->chunks[0].depth = walk.depth;
   scratch->chunks[0].flags = walk.flags;
-  if (!intern_stack(scratch, stack_id, walk.depth)) {
+  if (!intern_stack(scratch, stack_id, walk.depth, pid)) {
     count(STPROF_EXIT_STACK_MAP_FULL);
     return 0;
   }

@@ -44,7 +44,9 @@
   X(FRAME_LOOP, "frame chain pointed back at itself: stack cut (STACK_FLAG_PARTIAL)")    \
   X(FRAMES_SKIPPED, "non-Python frames skipped (shims, C-stack owners)")                \
   X(STACK_TRUNCATED, "stack deeper than STPROF_MAX_DEPTH (STACK_FLAG_TRUNCATED)")       \
-  X(STACKS_NEW, "new stacks interned")
+  X(STACKS_NEW, "new stacks interned")                                                  \
+  X(EVENTS_LOST, "process events dropped: ring buffer full (the periodic rescan catches up)") \
+  X(FORKS_FOLLOWED, "child processes registered at fork, before their first instruction")
 
 enum stprof_counter {
 #define STPROF_COUNTER_ENUM(id, description) STPROF_##id,
@@ -134,6 +136,26 @@ struct stprof_thread_state {
   __u64 fsbase;
 };
 
+/* Process lifecycle events, sent by the exec/fork/exit tracepoints through the `events` ring
+ * buffer to userspace, which (un)registers processes. */
+enum stprof_event_kind {
+  STPROF_EVENT_EXEC = 1, /* pid execed (and was unregistered if it was registered) */
+  STPROF_EVENT_FORK = 2, /* pid was forked by parent_pid, a registered or followed process */
+  STPROF_EVENT_EXIT = 3, /* every thread of pid has exited */
+  /* The sampler interned a new stack (stack_id) of pid: userspace reads its code objects now,
+   * while they are alive, instead of at the next drain. */
+  STPROF_EVENT_NEW_STACK = 4,
+};
+
+struct stprof_event {
+  __u32 kind;       /* enum stprof_event_kind */
+  __u32 pid;        /* host tgid */
+  __u32 parent_pid; /* STPROF_EVENT_FORK: the forking tgid */
+  __u32 pad;
+  __u64 ktime_ns;   /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) when it happened */
+  __u64 stack_id;   /* STPROF_EVENT_NEW_STACK: the stack */
+};
+
 /* Userspace-settable globals (.bss, mmapped by the skeleton). */
 struct stprof_control {
   /* Which of counts_0 / counts_1 the sampler writes; userspace flips it, waits, then drains
@@ -172,11 +194,13 @@ static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stpr
 static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
 static_assert(sizeof(struct stprof_thread_state) == 16, "stprof_thread_state layout");
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
+static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 #else
 _Static_assert(sizeof(struct stprof_process) == 48, "stprof_process layout");
 _Static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 _Static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
 _Static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
+_Static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 #endif
 
 #endif /* STPROF_ABI_H */

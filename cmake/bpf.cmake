@@ -23,27 +23,40 @@ function(stprof_vmlinux_header)
   endif()
 endfunction()
 
-# stprof_bpf_skeleton(NAME SOURCE): compiles SOURCE (a .bpf.c) with CO-RE into NAME.bpf.o and
-# generates NAME.skel.h; header dependencies come from clang's depfile, so editing
-# bpf/stprof_abi.h or bpf/lib/*.bpf.h rebuilds the object and the skeleton.
-function(stprof_bpf_skeleton NAME SOURCE)
-  set(obj ${STPROF_BPF_GEN_DIR}/${NAME}.bpf.o)
+# stprof_bpf_skeleton(NAME SOURCE...): compiles each SOURCE (a .bpf.c) with CO-RE, links them
+# into NAME.bpf.o (bpftool gen object; maps shared through __weak definitions) and generates
+# NAME.skel.h. Header dependencies come from clang's depfiles, so editing bpf/stprof_abi.h or
+# bpf/lib/*.bpf.h rebuilds the objects and the skeleton.
+function(stprof_bpf_skeleton NAME)
+  set(objects)
+  foreach(source IN LISTS ARGN)
+    get_filename_component(stem ${source} NAME_WE)
+    set(obj ${STPROF_BPF_GEN_DIR}/${stem}.o)
+    add_custom_command(
+      OUTPUT ${obj}
+      COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_x86
+              -Wall -Wextra -Werror -Wno-unused-parameter
+              -I${STPROF_BPF_GEN_DIR} -I${CMAKE_SOURCE_DIR}/bpf
+              -MD -MF ${obj}.d
+              -c ${CMAKE_CURRENT_SOURCE_DIR}/${source} -o ${obj}
+      DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${source} ${STPROF_BPF_GEN_DIR}/vmlinux.h
+      DEPFILE ${obj}.d
+      COMMENT "Compiling BPF ${source}"
+      VERBATIM)
+    list(APPEND objects ${obj})
+  endforeach()
+  set(linked ${STPROF_BPF_GEN_DIR}/${NAME}.bpf.o)
   set(skel ${STPROF_BPF_GEN_DIR}/${NAME}.skel.h)
   add_custom_command(
-    OUTPUT ${obj}
-    COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_x86
-            -Wall -Wextra -Werror -Wno-unused-parameter
-            -I${STPROF_BPF_GEN_DIR} -I${CMAKE_SOURCE_DIR}/bpf
-            -MD -MF ${obj}.d
-            -c ${CMAKE_CURRENT_SOURCE_DIR}/${SOURCE} -o ${obj}
-    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${SOURCE} ${STPROF_BPF_GEN_DIR}/vmlinux.h
-    DEPFILE ${obj}.d
-    COMMENT "Compiling BPF ${SOURCE}"
+    OUTPUT ${linked}
+    COMMAND ${BPFTOOL} gen object ${linked} ${objects}
+    DEPENDS ${objects}
+    COMMENT "Linking BPF ${NAME}.bpf.o"
     VERBATIM)
   add_custom_command(
     OUTPUT ${skel}
-    COMMAND ${BPFTOOL} gen skeleton ${obj} name ${NAME} > ${skel}
-    DEPENDS ${obj}
+    COMMAND ${BPFTOOL} gen skeleton ${linked} name ${NAME} > ${skel}
+    DEPENDS ${linked}
     COMMENT "Generating BPF skeleton ${NAME}.skel.h"
     VERBATIM)
   add_custom_target(${NAME}_skel DEPENDS ${skel})

@@ -1,4 +1,7 @@
-/* Maps and globals of the sampler. BPF-only; userspace reaches them through the skeleton. */
+/* Maps and globals shared by the sampler and the lifecycle tracepoints. BPF-only; userspace
+ * reaches them through the skeleton. Every definition is __weak: sample.bpf.c and procs.bpf.c
+ * both include this header and are linked into one object (bpftool gen object), where the
+ * identical weak definitions become one map. */
 #ifndef STPROF_MAPS_BPF_H
 #define STPROF_MAPS_BPF_H
 
@@ -12,7 +15,7 @@ struct {
   __uint(max_entries, 4096);
   __type(key, __u32);
   __type(value, struct stprof_process);
-} processes SEC(".maps");
+} processes SEC(".maps") __weak;
 
 /* host tid -> the PyThreadState last found for it; re-validated on every hit. */
 struct {
@@ -20,7 +23,7 @@ struct {
   __uint(max_entries, 16384);
   __type(key, __u32);
   __type(value, struct stprof_thread_state);
-} thread_states SEC(".maps");
+} thread_states SEC(".maps") __weak;
 
 /* Interned stacks, as chunks (see stprof_chunk_key). Userspace copies and deletes them. */
 struct {
@@ -28,7 +31,7 @@ struct {
   __uint(max_entries, 32768);
   __type(key, struct stprof_chunk_key);
   __type(value, struct stprof_chunk);
-} stacks SEC(".maps");
+} stacks SEC(".maps") __weak;
 
 /* Sample counts; the sampler writes counts_<control.active_counts>, userspace drains the other. */
 #define STPROF_COUNTS_MAP                       \
@@ -38,8 +41,8 @@ struct {
     __type(key, struct stprof_count_key);       \
     __type(value, __u64);                       \
   }
-STPROF_COUNTS_MAP counts_0 SEC(".maps");
-STPROF_COUNTS_MAP counts_1 SEC(".maps");
+STPROF_COUNTS_MAP counts_0 SEC(".maps") __weak;
+STPROF_COUNTS_MAP counts_1 SEC(".maps") __weak;
 
 /* The stack being built, one slot per CPU (a per-CPU array value cannot be this large).
  * max_entries is set to the number of possible CPUs by userspace before load. */
@@ -53,18 +56,35 @@ struct {
   __uint(max_entries, 1);
   __type(key, __u32);
   __type(value, struct stprof_scratch);
-} scratch_stacks SEC(".maps");
+} scratch_stacks SEC(".maps") __weak;
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, STPROF_NUM_COUNTERS);
   __type(key, __u32);
   __type(value, __u64);
-} counters SEC(".maps");
+} counters SEC(".maps") __weak;
 
-struct stprof_control control = {};
+/* Processes whose new children are registered at fork (--pid-tree roots and their descendants,
+ * and every registered Python process): host tgid -> 1. Written by userspace and at fork. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, __u8);
+} followed SEC(".maps") __weak;
 
-static __always_inline void count(enum stprof_counter id) {
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 256 * 1024);
+} events SEC(".maps") __weak;
+
+struct stprof_control control __weak = {};
+/* Set before load: send an event for every exec on the host (--all-python and the filters that
+ * match new processes); otherwise only for registered and followed processes. */
+const volatile bool report_every_exec __weak = false;
+
+static __always_inline __attribute__((unused)) void count(enum stprof_counter id) {
   __u32 key = id;
   __u64 *value = bpf_map_lookup_elem(&counters, &key);
   if (value) *value += 1;

@@ -10,6 +10,7 @@ import collections
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -38,9 +39,8 @@ class Interpreter:
         """Path of tests/e2e/scripts/<script> as the interpreter sees it."""
         if not self.root:
             return os.path.join(SCRIPTS_DIR, script)
-        target = os.path.join(self.root, ROOT_SCRIPTS_DIR.lstrip("/"))
-        os.makedirs(target, exist_ok=True)
-        shutil.copy(os.path.join(SCRIPTS_DIR, script), target)
+        shutil.copytree(SCRIPTS_DIR, os.path.join(self.root, ROOT_SCRIPTS_DIR.lstrip("/")),
+                        dirs_exist_ok=True)
         return os.path.join(ROOT_SCRIPTS_DIR, script)
 
     def command(self, script, *args):
@@ -169,8 +169,21 @@ class Frame(collections.namedtuple("Frame", "function file line")):
         return Frame(match.group("function"), match.group("file"), int(line) if line else None)
 
 
-class Stack(collections.namedtuple("Stack", "process thread frames count")):
-    """One folded line with the default process and thread frames."""
+PROCESS_RE = re.compile(r"^(?P<comm>.*) \((?P<pid>\d+)(?:, ns (?P<ns_pid>\d+))?\)$")
+
+
+class Stack(collections.namedtuple("Stack", "container process thread frames count")):
+    """One folded line with the default process and thread frames (and a container frame,
+    when --container-frame put one there)."""
+
+    @property
+    def pid(self):
+        return int(PROCESS_RE.match(self.process).group("pid"))
+
+    @property
+    def ns_pid(self):
+        match = PROCESS_RE.match(self.process)
+        return int(match.group("ns_pid") or match.group("pid"))
 
     @property
     def functions(self):
@@ -189,18 +202,83 @@ class Folded:
         for line in text.splitlines():
             stack_text, _, count = line.rpartition(" ")
             parts = stack_text.split(";")
-            self.stacks.append(Stack(parts[0], parts[1], [Frame.parse(p) for p in parts[2:]],
-                                     int(count)))
+            container = parts.pop(0) if parts[0].startswith("container:") else None
+            self.stacks.append(Stack(container, parts[0], parts[1],
+                                     [Frame.parse(p) for p in parts[2:]], int(count)))
 
     @property
     def total(self):
         return sum(stack.count for stack in self.stacks)
 
     def of_pid(self, pid):
-        return [s for s in self.stacks if s.process.endswith("(%d)" % pid)]
+        return [s for s in self.stacks if s.pid == pid]
+
+    @property
+    def pids(self):
+        return {s.pid for s in self.stacks}
 
     def with_leaf(self, function, stacks=None):
         return [s for s in (stacks or self.stacks) if s.frames and s.frames[-1].function == function]
+
+
+CGROUP2_MOUNT = "/sys/fs/cgroup/unified"
+
+
+class Container:
+    """What a container runtime makes, with no runtime: a cgroup v2 directory named like a
+    Docker container, PID and mount namespaces of its own, and a chroot into a Debian root from
+    the test-interpreter cache. Processes are started inside with `spawn`."""
+
+    def __init__(self, interpreter, prefix="docker"):
+        assert interpreter.root, "a container needs an interpreter inside a Debian root"
+        self.interpreter = interpreter
+        self.id = secrets.token_hex(32)
+        self.cgroup = os.path.join(CGROUP2_MOUNT, "stprof-e2e", "%s-%s.scope" % (prefix, self.id))
+        os.makedirs(self.cgroup)
+        self.launchers = []
+
+    def spawn(self, script, *args):
+        """Starts `script` inside; returns the Popen of the launcher (outside the namespace)."""
+        command = self.interpreter.command(script, *args)  # chroot ROOT python ...
+        shell = 'echo $$ > "$0/cgroup.procs" && exec unshare --pid --mount --fork "$@"'
+        launcher = subprocess.Popen(["sh", "-c", shell, self.cgroup] + command)
+        self.launchers.append(launcher)
+        return launcher
+
+    def pids(self):
+        """Host PIDs of the Python processes inside."""
+        result = []
+        for pid in map(int, self._members()):
+            try:
+                with open("/proc/%d/comm" % pid) as f:
+                    if f.read().startswith("python"):
+                        result.append(pid)
+            except OSError:
+                pass
+        return result
+
+    def close(self):
+        for launcher in self.launchers:
+            if launcher.poll() is None:
+                launcher.kill()
+            launcher.wait()
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        wait_until(lambda: not self._members())
+        os.rmdir(self.cgroup)
+
+    def _members(self):
+        with open(os.path.join(self.cgroup, "cgroup.procs")) as f:
+            return f.read().split()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def script_line(script, marker):

@@ -58,8 +58,13 @@ Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
   if (int err = bpf_map__set_max_entries(sampler->skeleton_->maps.scratch_stacks, cpus)) {
     return bpf_error("cannot size the scratch map", -err);
   }
+  sampler->skeleton_->rodata->report_every_exec = options.report_every_exec;
   if (int err = sampler__load(sampler->skeleton_)) {
     return bpf_error("cannot load the BPF sampler into the kernel", -err);
+  }
+  // The lifecycle tracepoints (the perf_event program has no auto-attach and is skipped here).
+  if (int err = sampler__attach(sampler->skeleton_)) {
+    return bpf_error("cannot attach the exec/fork/exit tracepoints", -err);
   }
   if (Result<void> attached = sampler->attach(options.frequency_hz); !attached) {
     return attached.error();
@@ -117,6 +122,29 @@ void Sampler::remove_process(__u32 pid) {
   bpf_map__delete_elem(skeleton_->maps.processes, &pid, sizeof(pid), 0);
 }
 
+bool Sampler::is_registered(__u32 pid) const {
+  stprof_process process;
+  return bpf_map__lookup_elem(skeleton_->maps.processes, &pid, sizeof(pid), &process,
+                              sizeof(process), 0) == 0;
+}
+
+void Sampler::follow(__u32 pid) {
+  __u8 one = 1;
+  bpf_map__update_elem(skeleton_->maps.followed, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY);
+}
+
+bool Sampler::has_thread_state(__u32 tid) const {
+  stprof_thread_state state;
+  return bpf_map__lookup_elem(skeleton_->maps.thread_states, &tid, sizeof(tid), &state,
+                              sizeof(state), 0) == 0;
+}
+
+bool Sampler::is_followed(__u32 pid) const {
+  __u8 value = 0;
+  return bpf_map__lookup_elem(skeleton_->maps.followed, &pid, sizeof(pid), &value, sizeof(value),
+                              0) == 0;
+}
+
 SamplerMaps Sampler::maps() const {
   SamplerMaps maps;
   maps.stacks = bpf_map__fd(skeleton_->maps.stacks);
@@ -124,6 +152,7 @@ SamplerMaps Sampler::maps() const {
   maps.counts[1] = bpf_map__fd(skeleton_->maps.counts_1);
   maps.counters = bpf_map__fd(skeleton_->maps.counters);
   maps.thread_states = bpf_map__fd(skeleton_->maps.thread_states);
+  maps.events = bpf_map__fd(skeleton_->maps.events);
   maps.stacks_capacity = static_cast<int>(bpf_map__max_entries(skeleton_->maps.stacks));
   maps.counts_capacity = static_cast<int>(bpf_map__max_entries(skeleton_->maps.counts_0));
   maps.control = &skeleton_->bss->control;

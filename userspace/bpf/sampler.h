@@ -1,6 +1,6 @@
-// The loaded sampler: RAII around the libbpf skeleton and its perf events.
-// open -> size maps -> load -> attach one cpu-clock perf event per online CPU; the destructor
-// detaches and unloads everything.
+// The loaded BPF side: RAII around the libbpf skeleton, its perf events and tracepoints.
+// open -> size maps, set rodata -> load -> attach the exec/fork/exit tracepoints and one
+// cpu-clock perf event per online CPU; the destructor detaches and unloads everything.
 #pragma once
 
 #include <linux/types.h>
@@ -23,6 +23,7 @@ class Sampler {
   struct Options {
     int frequency_hz = 99;
     int libbpf_log_level = 0;  // 0: none, 1: warnings and info, 2: also debug (verifier log)
+    bool report_every_exec = false;  // exec events for every process, not only known ones
   };
 
   static Result<std::unique_ptr<Sampler>> start(const Options& options);
@@ -35,6 +36,12 @@ class Sampler {
 
   Result<void> add_process(__u32 pid, const stprof_process& process);
   void remove_process(__u32 pid);
+  bool is_registered(__u32 pid) const;
+  // Children this process forks from now on are registered (if it is) and followed at fork.
+  void follow(__u32 pid);
+  bool is_followed(__u32 pid) const;
+  // Whether the sampler has cached a thread state for this thread (it was sampled).
+  bool has_thread_state(__u32 tid) const;
 
   SamplerMaps maps() const;
 

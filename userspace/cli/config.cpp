@@ -1,7 +1,9 @@
 #include "cli/config.h"
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <limits>
+#include <regex>
 
 #include "version.h"
 
@@ -19,6 +21,41 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->type_name("PID")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()).description(""))
       ->excludes(all);
+  app.add_option("--pid-tree", config.pid_trees,
+                 "Profile this process and all its descendants, including ones started later "
+                 "(repeatable)")
+      ->type_name("PID")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()).description(""))
+      ->excludes(all);
+  CLI::Validator regex_check(
+      [](std::string& pattern) {
+        try {
+          std::regex compiled(pattern);
+        } catch (const std::regex_error& error) {
+          return "not a regular expression (" + std::string(error.what()) + ")";
+        }
+        return std::string();
+      },
+      "REGEX");
+  app.add_option("--comm", config.comm_patterns,
+                 "Profile Python processes whose name (comm) matches (repeatable)")
+      ->type_name("REGEX")
+      ->check(regex_check)
+      ->excludes(all);
+  app.add_option("--exe", config.exe_patterns,
+                 "Profile Python processes whose executable path matches (repeatable)")
+      ->type_name("REGEX")
+      ->check(regex_check)
+      ->excludes(all);
+  app.add_option("--container", config.containers,
+                 "Profile Python processes in the container whose id starts with this (Docker, "
+                 "containerd, CRI-O, podman, Kubernetes; repeatable)")
+      ->type_name("ID")
+      ->excludes(all);
+  app.add_option("--cgroup", config.cgroups,
+                 "Profile Python processes in this cgroup v2 directory or below (repeatable)")
+      ->type_name("PATH")
+      ->excludes(all);
   app.add_option("-d,--duration", config.duration_seconds,
                  "Seconds to record (default: until Ctrl-C or SIGTERM)")
       ->type_name("SECONDS")
@@ -26,14 +63,59 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   app.add_option("-F,--frequency", config.frequency_hz, "Samples per second per CPU")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  app.add_option("-o,--output", config.output, "Write the folded profile here ('-': stdout)")
+
+  std::vector<std::string> paths;
+  app.add_option("-o,--output", paths,
+                                "Write the profile here, in the format its extension names "
+                                "(.svg, .json, .pb.gz, .tree, .top, else folded); repeatable; "
+                                "'-': stdout (default)")
+                     ->type_name("FILE")
+                     ->allow_extra_args(false);
+  std::string format_name;
+  std::string formats;
+  for (const std::string& name : format_names()) formats += (formats.empty() ? "" : ", ") + name;
+  app.add_option("--format", format_name,
+                 "Output format for every -o, whatever its extension: " + formats)
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember(format_names()).description(""));
+
+  bool per_process = false, merged = false, no_process = false;
+  auto* per_process_flag =
+      app.add_flag("--per-process", per_process, "A 'comm (pid)' level for each process (default)");
+  auto* merged_flag = app.add_flag("--merged", merged,
+                                   "One tree across all processes: the process level dropped");
+  auto* no_process_flag = app.add_flag("--no-process", no_process, "Same as --merged");
+  per_process_flag->excludes(merged_flag)->excludes(no_process_flag);
+  bool per_thread = false, no_thread = false;
+  auto* per_thread_flag =
+      app.add_flag("--per-thread", per_thread, "A 'thread (tid)' level for each thread (default)");
+  app.add_flag("--no-thread", no_thread, "Threads of a process merged: the thread level dropped")
+      ->excludes(per_thread_flag);
+  bool no_lineno = false;
+  app.add_flag("--no-lineno", no_lineno, "Function level: line numbers dropped, frames merged");
+  app.add_flag("--container-frame", config.view.container_frame,
+               "A 'container:ID' frame above each process that runs in a container");
+  app.add_flag("--full-filenames", config.view.full_filenames,
+               "Files as the interpreter names them (default: library paths shortened, "
+               "/usr/lib/python3.11/json/__init__.py -> json/__init__.py)");
+  app.add_option("--min-percent", config.min_percent,
+                 "tree and top formats: leave out what has less than this share of samples")
+      ->type_name("PERCENT")
+      ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
-  bool no_process = false, no_thread = false;
-  app.add_flag("--no-process", no_process, "Leave out the 'comm (pid)' root frame");
-  app.add_flag("--no-thread", no_thread, "Leave out the 'thread (tid)' frame");
+  app.add_flag("--live", config.live,
+               "Show the hottest functions live instead (as `stprof-bpf top`)");
+  app.add_flag("--json", config.json,
+               "End-of-run summary as one JSON object: on stdout, or on stderr when the profile "
+               "goes to stdout");
   app.add_flag("-v,--verbose", config.verbose,
                "Print the sampler's counters and libbpf's warnings to stderr; -vv adds libbpf's "
                "debug log");
+  auto* top = app.add_subcommand(
+      "top", "Live view in the terminal: the hottest functions of every profiled process, "
+             "refreshed every second; q quits. Takes the options above.");
+  top->fallthrough();
+  app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -41,8 +123,26 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     exit_code = cli_code == 0 ? 0 : 2;
     return std::nullopt;
   }
-  config.process_frame = !no_process;
-  config.thread_frame = !no_thread;
+  auto usage_error = [&](const std::string& message) {
+    std::cerr << message << "\nRun with --help for more information.\n";
+    exit_code = 2;
+    return std::nullopt;
+  };
+  config.live = config.live || top->parsed();
+  if (paths.empty() && !config.live) paths.push_back("-");
+  int to_stdout = 0;
+  for (const std::string& path : paths) {
+    Format format = format_name.empty() ? format_for_path(path) : *parse_format(format_name);
+    config.outputs.push_back({path, format});
+    if (path == "-") to_stdout++;
+  }
+  if (to_stdout > 1) return usage_error("--output: stdout ('-') can be named only once");
+  if (config.live && to_stdout) {
+    return usage_error("--output: the live view uses the terminal; write the profile to a file");
+  }
+  config.view.per_process = !(merged || no_process);
+  config.view.per_thread = !no_thread;
+  config.view.line_numbers = !no_lineno;
   return config;
 }
 

@@ -5,20 +5,38 @@
 #include <string>
 #include <vector>
 
+#include "render/format.h"
+#include "render/profile_view.h"
+
 namespace stprof {
 
+struct Output {
+  std::string path;  // "-": stdout
+  Format format = Format::kFolded;
+};
+
 struct Config {
-  std::vector<int> pids;        // empty: every Python process (--all-python)
-  double duration_seconds = 0;  // 0: until Ctrl-C / SIGTERM
+  // Which processes (see record/target_filter.h); with none of these: every Python process.
+  std::vector<int> pids;                   // -p
+  std::vector<int> pid_trees;              // --pid-tree
+  std::vector<std::string> comm_patterns;  // --comm (ECMAScript regex, searched)
+  std::vector<std::string> exe_patterns;   // --exe
+  std::vector<std::string> containers;     // --container (id prefix)
+  std::vector<std::string> cgroups;        // --cgroup (cgroup v2 directory)
+  double duration_seconds = 0;  // 0: until Ctrl-C / SIGTERM (live: or q)
   int frequency_hz = 99;
-  std::string output = "-";     // "-": stdout
-  bool process_frame = true;
-  bool thread_frame = true;
+  // Where the profile goes, each in its format (--format, else the file's extension). Never
+  // empty when recording; in the live view only what -o named explicitly.
+  std::vector<Output> outputs;
+  ViewOptions view;          // --merged/--no-process, --no-thread, --no-lineno, --full-filenames
+  double min_percent = 0.5;  // tree and top formats
+  bool live = false;         // `stprof-bpf top` or --live: the terminal view
+  bool json = false;         // the end-of-run summary as one JSON object
   int verbose = 0;  // -v: counters and libbpf warnings; -vv: also libbpf's debug log
 };
 
 // Parses argv. nullopt with `exit_code` set when the program should exit right away (help,
-// version: 0; bad arguments: 2, after CLI11 printed why).
+// version: 0; bad arguments: 2, after CLI11 or this printed why).
 std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code);
 
 }  // namespace stprof

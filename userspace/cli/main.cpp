@@ -3,17 +3,25 @@
 //   1  error: nothing written (the message says why and what to do)
 //   2  bad command line
 //   3  profile written, but some requested processes could not be profiled (warned about)
+#include <unistd.h>
+
+#include <chrono>
 #include <csignal>
 #include <iostream>
-#include <sstream>
+#include <memory>
 
 #include "bpf/sampler.h"
 #include "cli/config.h"
+#include "cli/live_top.h"
+#include "cli/status_line.h"
 #include "cli/summary.h"
 #include "record/recorder.h"
-#include "render/folded.h"
+#include "record/target_filter.h"
+#include "render/format.h"
+#include "render/profile_view.h"
 #include "util/atomic_file.h"
 #include "util/privileges.h"
+#include "version.h"
 
 namespace {
 
@@ -26,7 +34,25 @@ int fail(const std::string& message) {
   return 1;
 }
 
-void warn(const std::string& message) { std::cerr << "stprof-bpf: warning: " << message << "\n"; }
+// Patterns were checked by the command-line parser, so compiling them cannot fail here.
+stprof::TargetFilter target_filter(const stprof::Config& config) {
+  stprof::TargetFilter filter;
+  filter.pids = config.pids;
+  filter.tree_roots = config.pid_trees;
+  for (const std::string& pattern : config.comm_patterns) filter.comm.emplace_back(pattern);
+  for (const std::string& pattern : config.exe_patterns) filter.exe.emplace_back(pattern);
+  filter.containers = config.containers;
+  std::string cgroup2 = stprof::find_cgroup2_mount();
+  for (const std::string& path : config.cgroups) {
+    filter.cgroups.push_back(stprof::normalize_cgroup_path(path, cgroup2));
+  }
+  return filter;
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << message << "\nRun with --help for more information.\n";
+  return 2;
+}
 
 }  // namespace
 
@@ -34,41 +60,93 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   std::optional<stprof::Config> config = stprof::parse_command_line(argc, argv, exit_code);
   if (!config) return exit_code;
+  for (const stprof::Output& output : config->outputs) {
+    if (output.path == "-" && stprof::is_binary(output.format) && ::isatty(STDOUT_FILENO)) {
+      return usage_error("--output: " + stprof::format_name(output.format) +
+                         " is binary; write it to a file (-o profile.pb.gz) or a pipe");
+    }
+  }
 
   if (auto ok = stprof::check_privileges(); !ok) return fail(ok.error().message);
   if (auto ok = stprof::check_kernel_btf(); !ok) return fail(ok.error().message);
-  if (auto ok = stprof::check_writable(config->output); !ok) return fail(ok.error().message);
+  for (const stprof::Output& output : config->outputs) {
+    if (auto ok = stprof::check_writable(output.path); !ok) return fail(ok.error().message);
+  }
 
   struct sigaction action{};
   action.sa_handler = request_stop;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-
-  auto sampler = stprof::Sampler::start({config->frequency_hz, config->verbose});
-  if (!sampler) return fail(sampler.error().message);
+  if (config->live) {  // the live view ends like a run, so the terminal is restored
+    sigaction(SIGHUP, &action, nullptr);
+    sigaction(SIGQUIT, &action, nullptr);
+  }
 
   stprof::RecordOptions options;
-  options.pids = config->pids;
+  options.filter = target_filter(*config);
   options.duration_seconds = config->duration_seconds;
   options.frequency_hz = config->frequency_hz;
+  auto sampler = stprof::Sampler::start(
+      {config->frequency_hz, config->verbose, options.filter.watches_new_processes()});
+  if (!sampler) return fail(sampler.error().message);
+
+  stprof::StatusLine status(!config->live && ::isatty(STDERR_FILENO) == 1);
+  auto warn = [&status](const std::string& message) {
+    status.clear();
+    std::cerr << "stprof-bpf: warning: " << message << "\n";
+  };
+
   stprof::Recorder recorder(options, **sampler, warn);
   if (auto found = recorder.discover(); !found) return fail(found.error().message);
   std::cerr << "stprof-bpf: sampling "
-            << (config->pids.empty() ? std::string("every Python process")
-                                     : std::to_string(recorder.summary().python_processes) +
-                                           " process(es)")
+            << (options.filter.watches_new_processes()
+                    ? std::string(options.filter.has_selectors() ? "the selected Python processes"
+                                                                 : "every Python process")
+                    : std::to_string(recorder.summary().python_processes) + " process(es)")
             << " at " << config->frequency_hz << " Hz"
-            << (config->duration_seconds > 0 ? "" : "; Ctrl-C to stop") << std::endl;
+            << (config->duration_seconds > 0 ? ""
+                : config->live               ? "; q or Ctrl-C to stop"
+                                             : "; Ctrl-C to stop")
+            << std::endl;
 
-  recorder.run(g_stop, [] {});
+  std::unique_ptr<stprof::LiveTop> live;
+  if (config->live) {
+    live = std::make_unique<stprof::LiveTop>(config->view, g_stop);
+    live->start();
+  }
+  auto started = std::chrono::steady_clock::now();
+  recorder.run(g_stop, [&] {
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+    size_t processes = recorder.summary().python_processes;
+    if (live) {
+      live->refresh(recorder.profile(), {elapsed.count(), processes, config->frequency_hz});
+    } else {
+      status.update(elapsed.count(), recorder.profile().total_samples(), processes);
+    }
+  });
+  if (live) live->finish();
+  status.clear();
   stprof::RecordSummary summary = recorder.summary();
 
-  std::ostringstream folded;
-  stprof::render_folded(recorder.profile(), {config->process_frame, config->thread_frame}, folded);
-  if (auto written = stprof::write_file_atomically(config->output, folded.str()); !written) {
-    return fail(written.error().message);
+  stprof::Profile view = stprof::make_view(recorder.profile(), config->view);
+  stprof::RenderOptions render_options;
+  render_options.min_percent = config->min_percent;
+  render_options.exporter = std::string("stprof-bpf ") + stprof::kStprofVersion;
+  bool to_stdout = false;
+  for (const stprof::Output& output : config->outputs) {
+    std::string content = stprof::render(view, output.format, render_options);
+    if (auto written = stprof::write_file_atomically(output.path, content); !written) {
+      return fail(written.error().message);
+    }
+    to_stdout = to_stdout || output.path == "-";
   }
-  stprof::print_summary(recorder.profile(), summary, config->verbose > 0, std::cerr);
-  if (summary.targets_exited) std::cerr << "stprof-bpf: every profiled process exited\n";
-  return summary.targets_failed ? 3 : 0;
+  exit_code = summary.targets_failed ? 3 : 0;
+  if (config->json) {
+    stprof::print_summary_json(recorder.profile(), summary, config->outputs, exit_code,
+                               to_stdout ? std::cerr : std::cout);
+  } else {
+    stprof::print_summary(recorder.profile(), summary, config->verbose > 0, std::cerr);
+    if (summary.targets_exited) std::cerr << "stprof-bpf: every profiled process exited\n";
+  }
+  return exit_code;
 }

@@ -1,6 +1,9 @@
 #include "cli/summary.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace stprof {
@@ -57,12 +60,63 @@ void print_summary(const Profile& profile, const RecordSummary& summary, bool ve
   mark(summary.unknown_frames, "frame(s) whose code object was gone before it was read");
   if (!marked.empty()) out << "stprof-bpf: kept but incomplete: " << marked << "\n";
 
+  if (verbose && !summary.exec_to_registration_ms.empty()) {
+    std::vector<double> latencies = summary.exec_to_registration_ms;
+    std::sort(latencies.begin(), latencies.end());
+    out << "stprof-bpf: " << latencies.size() << " process(es) registered after exec: median "
+        << format_double(latencies[latencies.size() / 2], "%.2f") << " ms, max "
+        << format_double(latencies.back(), "%.2f") << " ms\n";
+  }
   if (verbose) {
     for (int id = 0; id < STPROF_NUM_COUNTERS; id++) {
       out << "stprof-bpf: counter " << kCounterNames[id] << " = " << c[id] << "  ("
           << kCounterDescriptions[id] << ")\n";
     }
   }
+}
+
+void print_summary_json(const Profile& profile, const RecordSummary& summary,
+                        const std::vector<Output>& outputs, int exit_code, std::ostream& out) {
+  const Counters& c = summary.counters;
+  nlohmann::ordered_json json;
+  json["samples"] = profile.total_samples();
+  json["processes"] = summary.python_processes;
+  json["threads"] = profile.threads.size();
+  json["duration_seconds"] = profile.duration_seconds;
+  json["frequency_hz"] = profile.frequency_hz;
+  json["cpus"] = summary.cpus;
+  json["cpu_ticks_sampled"] = c[STPROF_SAMPLES];
+  json["exec_to_registration_ms"] = summary.exec_to_registration_ms;
+  json["not_counted"] = {
+      {"no_python_frame", c[STPROF_EXIT_NO_FRAME]},
+      {"no_thread_state", c[STPROF_EXIT_NO_THREAD_STATE]},
+      {"unreadable_thread_state", c[STPROF_EXIT_THREAD_STATE_FAULT] + c[STPROF_EXIT_NO_FSBASE]},
+      {"full_maps",
+       c[STPROF_EXIT_STACK_MAP_FULL] + c[STPROF_EXIT_COUNT_MAP_FULL] + c[STPROF_EXIT_NO_SCRATCH]},
+      {"unreadable_stack", summary.unreadable_stacks},
+      {"not_started", summary.unstarted_samples},
+  };
+  json["incomplete"] = {
+      {"truncated_stacks", c[STPROF_STACK_TRUNCATED]},
+      {"cut_stacks", c[STPROF_FRAME_READ_FAULT] + c[STPROF_FRAME_LOOP]},
+      {"unknown_frames", summary.unknown_frames},
+  };
+  nlohmann::ordered_json counters = nlohmann::ordered_json::object();
+  for (int id = 0; id < STPROF_NUM_COUNTERS; id++) {
+    std::string name = kCounterNames[id];
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    counters[name] = c[id];
+  }
+  json["counters"] = counters;
+  nlohmann::ordered_json written = nlohmann::ordered_json::array();
+  for (const Output& output : outputs) {
+    written.push_back({{"path", output.path}, {"format", format_name(output.format)}});
+  }
+  json["outputs"] = written;
+  json["targets_failed"] = summary.targets_failed;
+  json["targets_exited"] = summary.targets_exited;
+  json["exit_code"] = exit_code;
+  out << json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << std::endl;
 }
 
 }  // namespace stprof

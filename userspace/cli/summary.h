@@ -2,7 +2,9 @@
 #pragma once
 
 #include <ostream>
+#include <vector>
 
+#include "cli/config.h"
 #include "collate/profile.h"
 #include "record/recorder.h"
 
@@ -12,5 +14,12 @@ namespace stprof {
 // with `verbose`, every sampler counter.
 void print_summary(const Profile& profile, const RecordSummary& summary, bool verbose,
                    std::ostream& out);
+
+// The same facts as one JSON object on one line, for scripts (--json): samples, processes,
+// threads, duration_seconds, frequency_hz, cpus, cpu_ticks_sampled, not_counted{reason: n},
+// incomplete{kind: n}, counters{name: n} (every sampler counter), outputs[{path, format}],
+// targets_failed, targets_exited, exit_code.
+void print_summary_json(const Profile& profile, const RecordSummary& summary,
+                        const std::vector<Output>& outputs, int exit_code, std::ostream& out);
 
 }  // namespace stprof

@@ -16,11 +16,10 @@ uint32_t ProfileBuilder::string(const std::string& text) {
   return it->second;
 }
 
-uint32_t ProfileBuilder::process(int pid, uint64_t start_time, const std::string& comm,
-                                 const std::string& python_version) {
-  auto [it, inserted] = processes_.emplace(std::make_pair(pid, start_time),
-                                           static_cast<uint32_t>(profile_.processes.size()));
-  if (inserted) profile_.processes.push_back({pid, start_time, comm, python_version});
+uint32_t ProfileBuilder::process(uint64_t identity, const ProcessInfo& info) {
+  auto [it, inserted] =
+      processes_.emplace(identity, static_cast<uint32_t>(profile_.processes.size()));
+  if (inserted) profile_.processes.push_back(info);
   return it->second;
 }
 

@@ -22,10 +22,11 @@ struct Location {
 };
 
 struct ProcessInfo {
-  int pid = 0;
-  uint64_t start_time = 0;  // with pid, names the process even if the pid was reused
+  int pid = 0;                 // host PID
+  int ns_pid = 0;              // PID inside its own PID namespace (== pid outside containers)
   std::string comm;
   std::string python_version;  // "3.11.2"
+  std::string container_id;    // 64 hex digits, "" when not in a container
 };
 
 struct ThreadInfo {
@@ -55,6 +56,9 @@ struct Profile {
   std::vector<ThreadInfo> threads;
   std::vector<Sample> samples;
   int frequency_hz = 0;
+  // Set by a view (render/profile_view.h): renderers put a "container:ID" frame above each
+  // process that runs in a container.
+  bool container_frames = false;
   double duration_seconds = 0;
 
   uint64_t total_samples() const;
@@ -64,8 +68,8 @@ class ProfileBuilder {
  public:
   ProfileBuilder();
 
-  uint32_t process(int pid, uint64_t start_time, const std::string& comm,
-                   const std::string& python_version);
+  // `identity` tells process images apart (a PID is reused, an exec starts a new image).
+  uint32_t process(uint64_t identity, const ProcessInfo& info);
   uint32_t thread(uint32_t process, int tid, const std::string& name);
   uint32_t location(const std::string& function, const std::string& file, int line);
   // Adds `count` samples of this stack on this thread (merged with an identical earlier one).
@@ -81,7 +85,7 @@ class ProfileBuilder {
   std::unordered_map<std::string, uint32_t> strings_;
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> functions_;
   std::map<std::pair<uint32_t, int>, uint32_t> locations_;
-  std::map<std::pair<int, uint64_t>, uint32_t> processes_;
+  std::map<uint64_t, uint32_t> processes_;
   std::map<std::pair<uint32_t, int>, uint32_t> threads_;
   std::map<std::tuple<uint32_t, std::vector<uint32_t>, StackEnd>, size_t> samples_;
 };

@@ -12,7 +12,7 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
   }
   ProcStat stat;
   stat.comm = std::string(text.substr(open + 1, close - open - 1));
-  // Fields after comm, 1-based as in proc(5): 3 state, 4 ppid, ..., 22 starttime.
+  // Fields after comm, 1-based as in proc(5): 3 state, 4 ppid, ..., 22 starttime, 23 vsize.
   std::string_view rest = text.substr(close + 1);
   int field = 2;
   while (!rest.empty()) {
@@ -27,8 +27,12 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
                           std::errc()) {
       return std::nullopt;
     }
-    if (field == 22) {
-      if (std::from_chars(value.data(), value.data() + value.size(), stat.start_time).ec !=
+    if (field == 22 && std::from_chars(value.data(), value.data() + value.size(),
+                                       stat.start_time).ec != std::errc()) {
+      return std::nullopt;
+    }
+    if (field == 23) {
+      if (std::from_chars(value.data(), value.data() + value.size(), stat.vsize).ec !=
           std::errc()) {
         return std::nullopt;
       }

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "discover/debug_offsets.h"
 #include "util/files.h"
 
 namespace stprof {
@@ -24,6 +25,12 @@ Result<std::optional<PythonBinary>> read_python_binary(UniqueFd fd, const std::s
     binary.version = PythonVersion::from_hex(version_hex);
   } else {
     binary.version = version_from_file_name(name);
+  }
+  if (size_t size = binary.version ? debug_offsets_size(*binary.version) : 0; runtime && size) {
+    binary.debug_offsets.resize(size);
+    if (!elf->read_at_vaddr(runtime->value, binary.debug_offsets.data(), size)) {
+      binary.debug_offsets.clear();
+    }
   }
   return std::optional<PythonBinary>(std::move(binary));
 }

@@ -23,6 +23,9 @@ struct PythonBinary {
   std::optional<uint64_t> runtime_vaddr;
   std::optional<PythonVersion> version;  // from Py_Version (3.11+) or the file name
   std::vector<LoadSegment> segments;
+  // 3.13+: the first debug_offsets_size(version) bytes of _PyRuntime as the file stores them
+  // (_Py_DebugOffsets, a static initializer never written at run time); empty if unreadable.
+  std::vector<uint8_t> debug_offsets;
 };
 
 // Analyses each distinct file once: processes that map the same file share the answer.

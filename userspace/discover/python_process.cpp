@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "discover/debug_offsets.h"
 #include "discover/proc_list.h"
 #include "discover/proc_maps.h"
 #include "discover/proc_stat.h"
@@ -59,6 +60,7 @@ ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
   if (!stat) return fail(Status::kGone, "no process with PID " + std::to_string(pid));
   result.comm = stat->comm;
   result.start_time = stat->start_time;
+  result.vsize = stat->vsize;
   result.exe = read_exe_link(pid, proc_root);
   std::string who = describe(pid, stat->comm);
 
@@ -108,6 +110,12 @@ ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
     }
     Result<CPythonLayout> layout = layout_for(*python.version);
     if (!layout) return fail(Status::kUnsupported, who + ": " + layout.error().message);
+    if (debug_offsets_size(*python.version) > 0) {
+      Result<void> applied = apply_debug_offsets(*python.version, python.debug_offsets, *layout);
+      if (!applied) {
+        return fail(Status::kUnsupported, who + ": " + path + ": " + applied.error().message);
+      }
+    }
 
     PythonProcess& process = result.process.emplace();
     process.pid = pid;

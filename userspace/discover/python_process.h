@@ -38,6 +38,7 @@ struct ProcessInspection {
   std::string message;  // one line naming the process and the reason, for every non-kPython status
   std::string comm;
   uint64_t start_time = 0;
+  uint64_t vsize = 0;   // when it was inspected
   std::string exe;      // /proc/PID/exe target: changes when the process execs
 };
 

@@ -12,6 +12,7 @@ struct SamplerMaps {
   int counts[2] = {-1, -1};
   int counters = -1;
   int thread_states = -1;
+  int events = -1;  // ring buffer of stprof_event
   int stacks_capacity = 0;
   int counts_capacity = 0;
   stprof_control* control = nullptr;  // mmapped .bss of the loaded program

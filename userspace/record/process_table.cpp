@@ -1,18 +1,34 @@
 #include "record/process_table.h"
 
+#include <time.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "discover/proc_list.h"
 
 namespace stprof {
+namespace {
 
-ProcessTable::ProcessTable(Sampler& sampler, std::vector<int> pids)
-    : sampler_(sampler), requested_(std::move(pids)) {}
+// After an exec the new image's libpython may not be mapped yet (the dynamic loader runs
+// first), so a process that is not Python yet is looked at again after these delays (ms,
+// from the exec event).
+constexpr int kExecRetryDelays[] = {0, 2, 5, 10, 20, 40, 80, 160, 320};
+
+uint64_t monotonic_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1000000000ull + static_cast<uint64_t>(now.tv_nsec);
+}
+
+}  // namespace
+
+ProcessTable::ProcessTable(Sampler& sampler, TargetFilter filter)
+    : sampler_(sampler), filter_(std::move(filter)) {}
 
 size_t ProcessTable::alive_count() const {
-  size_t alive = 0;
-  for (const auto& [pid, process] : processes_) alive += process.exited ? 0 : 1;
-  return alive;
+  return static_cast<size_t>(std::count_if(processes_.begin(), processes_.end(),
+                                           [](const auto& entry) { return !entry.second.exited; }));
 }
 
 TrackedProcess* ProcessTable::find(int pid) {
@@ -20,77 +36,206 @@ TrackedProcess* ProcessTable::find(int pid) {
   return it == processes_.end() ? nullptr : &it->second;
 }
 
-void ProcessTable::mark_exited(TrackedProcess& process) {
+bool ProcessTable::maybe_sampled(int pid) const { return sampler_.has_thread_state(static_cast<__u32>(pid)); }
+
+bool ProcessTable::in_tree(int pid) const {
+  return !filter_.tree_roots.empty() && sampler_.is_followed(static_cast<__u32>(pid));
+}
+
+void ProcessTable::end(TrackedProcess& process) {
+  if (process.exited) return;
   process.exited = true;
   sampler_.remove_process(static_cast<__u32>(process.info.pid));
 }
 
-std::vector<std::string> ProcessTable::rescan() {
-  std::vector<std::string> warnings;
-  for (auto& [pid, process] : processes_) {
-    if (process.exited) continue;
-    std::optional<ProcStat> stat = read_proc_stat(pid);
-    if (!stat || stat->start_time != process.info.start_time) mark_exited(process);
-  }
-  if (!requested_.empty()) {
-    if (first_scan_) {
-      for (int pid : requested_) consider(pid, warnings);
+void ProcessTable::replace(int pid, TrackedProcess process) {
+  process.serial = next_serial_++;
+  auto [it, inserted] = processes_.insert_or_assign(pid, std::move(process));
+  if (!inserted) replaced_count_++;
+  // Children of a profiled process are profiled from their first instruction (see procs.bpf.c),
+  // except with -p alone, which names exactly the processes to profile.
+  if (filter_.watches_new_processes()) sampler_.follow(static_cast<__u32>(pid));
+}
+
+ProcessTable::Warnings ProcessTable::start() {
+  Warnings warnings;
+  // --pid-tree: the roots and everything already below them are followed; the kernel follows
+  // what they fork from now on.
+  if (!filter_.tree_roots.empty()) {
+    std::map<int, int> parents;
+    for (int pid : list_pids()) {
+      if (std::optional<ProcStat> stat = read_proc_stat(pid)) parents[pid] = stat->ppid;
     }
-  } else {
+    for (const auto& [pid, ppid] : parents) {
+      for (int ancestor = pid, hops = 0; ancestor > 0 && hops < 4096; hops++) {
+        if (std::find(filter_.tree_roots.begin(), filter_.tree_roots.end(), ancestor) !=
+            filter_.tree_roots.end()) {
+          sampler_.follow(static_cast<__u32>(pid));
+          break;
+        }
+        auto parent = parents.find(ancestor);
+        ancestor = parent == parents.end() ? 0 : parent->second;
+      }
+    }
+    for (int root : filter_.tree_roots) {
+      if (!read_proc_stat(root)) warnings.push_back("no process with PID " + std::to_string(root));
+    }
+  }
+  for (int pid : filter_.pids) consider(pid, true, warnings);
+  if (filter_.watches_new_processes()) {
     int self = static_cast<int>(::getpid());
     for (int pid : list_pids()) {
-      if (pid != self) consider(pid, warnings);
+      if (pid != self && !filter_.requested(pid)) consider(pid, false, warnings);
     }
   }
-  first_scan_ = false;
   return warnings;
 }
 
-void ProcessTable::consider(int pid, std::vector<std::string>& warnings) {
-  std::optional<ProcStat> stat = read_proc_stat(pid);
-  if (stat) {
-    auto tracked = processes_.find(pid);
-    if (tracked != processes_.end() && !tracked->second.exited &&
-        tracked->second.info.start_time == stat->start_time) {
-      return;
-    }
-    auto ignored = ignored_.find(pid);
-    if (ignored != ignored_.end() && ignored->second.first == stat->start_time &&
-        ignored->second.second == read_exe_link(pid)) {
-      return;
-    }
-  }
-
+ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& warnings,
+                                             uint64_t exec_ktime_ns) {
   using Status = ProcessInspection::Status;
   ProcessInspection inspection = inspect_process(pid, binaries_);
-  bool requested = !requested_.empty();
-  if (inspection.status == Status::kLoading && !(requested && first_scan_)) return;
-  if (inspection.status != Status::kPython) {
-    if (inspection.status != Status::kGone && inspection.status != Status::kLoading) {
-      ignored_[pid] = {inspection.start_time, inspection.exe};
+  auto reject = [&](const std::string& message) {
+    if (inspection.status != Status::kGone) {
+      ignored_[pid] = {inspection.start_time, inspection.vsize, inspection.exe};
     }
-    // With --all-python, only Python processes that cannot be profiled are news.
-    if (requested || inspection.status == Status::kUnsupported) {
-      warnings.push_back(inspection.message);
-    }
+    if (!message.empty()) warnings.push_back(message);
     targets_failed_ = targets_failed_ || requested;
-    return;
+    return Outcome::kRejected;
+  };
+  if (inspection.status != Status::kPython) {
+    bool may_become_python =
+        inspection.status == Status::kLoading || inspection.status == Status::kNotPython;
+    if (exec_ktime_ns && may_become_python) return Outcome::kTryLater;
+    // Without -p, only Python processes that cannot be profiled are news.
+    return reject(requested || inspection.status == Status::kUnsupported ? inspection.message : "");
+  }
+  ProcessFacts facts = read_process_facts(pid);
+  if (!requested && !filter_.selects({pid, inspection.comm, inspection.exe, facts, in_tree(pid)})) {
+    return reject("");
   }
   PythonProcess& python = *inspection.process;
   Result<LiveProcessMemory> memory = LiveProcessMemory::open(pid);
   Result<void> added = memory ? sampler_.add_process(static_cast<__u32>(pid), python.walker())
                               : Result<void>(memory.error());
-  if (!added) {
-    ignored_[pid] = {inspection.start_time, inspection.exe};
-    warnings.push_back(added.error().message);
-    targets_failed_ = targets_failed_ || requested;
-    return;
-  }
+  if (!added) return reject(added.error().message);
+  if (exec_ktime_ns) exec_latencies_ms_.push_back((monotonic_ns() - exec_ktime_ns) / 1e6);
+
   TrackedProcess tracked;
+  tracked.facts = std::move(facts);
   tracked.memory = std::make_unique<LiveProcessMemory>(std::move(*memory));
   tracked.symbolizer = std::make_unique<CodeSymbolizer>(*tracked.memory, python.layout);
   tracked.info = std::move(python);
-  processes_.insert_or_assign(pid, std::move(tracked));
+  ignored_.erase(pid);
+  replace(pid, std::move(tracked));
+  return Outcome::kRegistered;
+}
+
+void ProcessTable::adopt_fork(int child, int parent) {
+  // The kernel registered the child with the parent's layout (same memory after fork).
+  TrackedProcess* origin = find(parent);
+  std::optional<ProcStat> stat = read_proc_stat(child);
+  if (!origin || !stat || !sampler_.is_registered(static_cast<__u32>(child))) return;
+  Result<LiveProcessMemory> memory = LiveProcessMemory::open(child);
+  if (!memory) {
+    sampler_.remove_process(static_cast<__u32>(child));
+    return;
+  }
+  TrackedProcess tracked;
+  tracked.info = origin->info;
+  tracked.info.pid = child;
+  tracked.info.start_time = stat->start_time;
+  tracked.info.comm = stat->comm;
+  tracked.facts = read_process_facts(child);
+  tracked.memory = std::make_unique<LiveProcessMemory>(std::move(*memory));
+  tracked.symbolizer = std::make_unique<CodeSymbolizer>(*tracked.memory, tracked.info.layout);
+  replace(child, std::move(tracked));
+}
+
+ProcessTable::Warnings ProcessTable::handle(const stprof_event& event) {
+  Warnings warnings;
+  int pid = static_cast<int>(event.pid);
+  TrackedProcess* current = find(pid);
+  switch (event.kind) {
+    case STPROF_EVENT_EXEC:
+      if (current) end(*current);
+      ignored_.erase(pid);
+      if (filter_.watches_new_processes() || filter_.requested(pid)) {
+        pending_[pid] = Pending{0, Clock::now(), event.ktime_ns};
+        retry_pending();
+      }
+      break;
+    case STPROF_EVENT_FORK:
+      adopt_fork(pid, static_cast<int>(event.parent_pid));
+      break;
+    case STPROF_EVENT_EXIT:
+      if (current) end(*current);
+      pending_.erase(pid);
+      ignored_.erase(pid);
+      break;
+  }
+  return warnings;
+}
+
+ProcessTable::Warnings ProcessTable::retry_pending() {
+  Warnings warnings;
+  Clock::time_point now = Clock::now();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    auto& [pid, pending] = *it;
+    if (pending.due > now) {
+      ++it;
+      continue;
+    }
+    constexpr size_t kAttempts = std::size(kExecRetryDelays);
+    bool last = pending.attempt + 1 >= kAttempts;
+    Outcome outcome =
+        consider(pid, filter_.requested(pid), warnings, last ? 0 : pending.exec_ktime_ns);
+    if (outcome == Outcome::kTryLater) {
+      pending.attempt++;
+      pending.due += std::chrono::milliseconds(kExecRetryDelays[pending.attempt] -
+                                               kExecRetryDelays[pending.attempt - 1]);
+      ++it;
+    } else {
+      it = pending_.erase(it);
+    }
+  }
+  return warnings;
+}
+
+std::optional<ProcessTable::Clock::time_point> ProcessTable::next_retry() const {
+  std::optional<Clock::time_point> next;
+  for (const auto& [pid, pending] : pending_) {
+    if (!next || pending.due < *next) next = pending.due;
+  }
+  return next;
+}
+
+ProcessTable::Warnings ProcessTable::rescan() {
+  Warnings warnings;
+  for (auto& [pid, process] : processes_) {
+    if (process.exited) continue;
+    std::optional<ProcStat> stat = read_proc_stat(pid);
+    if (!stat || stat->start_time != process.info.start_time) end(process);
+  }
+  if (!filter_.watches_new_processes()) return warnings;
+  int self = static_cast<int>(::getpid());
+  for (int pid : list_pids()) {
+    if (pid == self || pending_.count(pid)) continue;
+    std::optional<ProcStat> stat = read_proc_stat(pid);
+    if (!stat) continue;
+    auto tracked = processes_.find(pid);
+    if (tracked != processes_.end() && !tracked->second.exited &&
+        tracked->second.info.start_time == stat->start_time) {
+      continue;
+    }
+    auto ignored = ignored_.find(pid);
+    if (ignored != ignored_.end() && ignored->second.start_time == stat->start_time &&
+        ignored->second.vsize == stat->vsize && ignored->second.exe == read_exe_link(pid)) {
+      continue;
+    }
+    consider(pid, filter_.requested(pid), warnings);
+  }
+  return warnings;
 }
 
 }  // namespace stprof

@@ -1,8 +1,12 @@
-// The Python processes being profiled: found by scanning /proc (all of them, or the requested
-// PIDs), registered with the sampler, dropped when they exit. Keyed by (pid, start time), so a
-// reused PID is a new process. A process that exits keeps its samples and symbol cache.
+// The Python processes being profiled. Found by a /proc scan at start, then kept current by the
+// kernel's exec/fork/exit events (and a slow rescan as a safety net). A process image is one
+// TrackedProcess: an exec or a reused PID makes a new one; one that ends keeps its samples and
+// symbol cache.
 #pragma once
 
+#include <linux/types.h>
+
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,15 +16,20 @@
 #include <vector>
 
 #include "bpf/sampler.h"
+#include "discover/process_facts.h"
 #include "discover/python_binary.h"
 #include "discover/python_process.h"
+#include "record/target_filter.h"
+#include "stprof_abi.h"
 #include "symbolize/code_symbolizer.h"
 #include "symbolize/process_memory.h"
 
 namespace stprof {
 
 struct TrackedProcess {
+  uint64_t serial = 0;  // unique per process image for the whole run
   PythonProcess info;
+  ProcessFacts facts;
   std::unique_ptr<LiveProcessMemory> memory;
   std::unique_ptr<CodeSymbolizer> symbolizer;
   std::map<int, std::string> thread_names;  // tid -> comm, read when first sampled
@@ -29,34 +38,64 @@ struct TrackedProcess {
 
 class ProcessTable {
  public:
-  // Empty `pids`: every Python process on the host, including ones started later.
-  ProcessTable(Sampler& sampler, std::vector<int> pids);
+  using Clock = std::chrono::steady_clock;
+  using Warnings = std::vector<std::string>;  // one line per process that cannot be profiled
 
-  // Finds new Python processes and notices exits. Called at start and on every drain. Returns
-  // one line per process that cannot be profiled (requested ones, and Python ones in general).
-  std::vector<std::string> rescan();
+  ProcessTable(Sampler& sampler, TargetFilter filter);
 
-  // The process that owned host `pid` during the run (the latest one if the PID was reused).
+  // The first scan of /proc: registers the targets and follows --pid-tree roots.
+  Warnings start();
+  // A lifecycle event from the kernel.
+  Warnings handle(const stprof_event& event);
+  // Inspections of freshly exec'd processes whose time has come (see kExecRetryDelays).
+  Warnings retry_pending();
+  std::optional<Clock::time_point> next_retry() const;
+  // Safety net for missed events: notices exits and (when watching) new processes.
+  Warnings rescan();
+
+  // The process that owns host `pid` now (or last, if it ended).
   TrackedProcess* find(int pid);
+  // Whether the process was sampled since its registration (its main thread's state is cached).
+  bool maybe_sampled(int pid) const;
 
-  size_t profiled_count() const { return processes_.size(); }
+  size_t profiled_count() const { return processes_.size() + replaced_count_; }
   size_t alive_count() const;
-  // True when PIDs were requested and some could not be profiled (they were warned about).
   bool some_targets_failed() const { return targets_failed_; }
-  bool all_python() const { return requested_.empty(); }
+  bool watches_new_processes() const { return filter_.watches_new_processes(); }
+  // Milliseconds from exec to registration, for processes found through an exec event.
+  const std::vector<double>& exec_to_registration_ms() const { return exec_latencies_ms_; }
 
  private:
-  void consider(int pid, std::vector<std::string>& warnings);
-  void mark_exited(TrackedProcess& process);
+  enum class Outcome { kRegistered, kRejected, kTryLater };
+  Outcome consider(int pid, bool requested, Warnings& warnings, uint64_t exec_ktime_ns = 0);
+  bool in_tree(int pid) const;
+  void end(TrackedProcess& process);
+  void adopt_fork(int child, int parent);
+  void replace(int pid, TrackedProcess process);
+
+  struct Pending {
+    size_t attempt = 0;
+    Clock::time_point due;
+    uint64_t exec_ktime_ns = 0;
+  };
 
   Sampler& sampler_;
-  std::vector<int> requested_;
+  TargetFilter filter_;
   PythonBinaryCache binaries_;
   std::map<int, TrackedProcess> processes_;
-  // Processes already judged not profilable, until they exec: pid -> (start time, exe).
-  std::map<int, std::pair<uint64_t, std::string>> ignored_;
+  // Processes judged not profilable, as they were then: they are looked at again when they exec
+  // or map more memory (a program may dlopen libpython at any time).
+  struct Ignored {
+    uint64_t start_time = 0;
+    uint64_t vsize = 0;
+    std::string exe;
+  };
+  std::map<int, Ignored> ignored_;
+  std::map<int, Pending> pending_;
+  std::vector<double> exec_latencies_ms_;
+  uint64_t next_serial_ = 1;
+  size_t replaced_count_ = 0;  // images replaced by an exec or a reused PID
   bool targets_failed_ = false;
-  bool first_scan_ = true;
 };
 
 }  // namespace stprof

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <thread>
 
 #include "discover/proc_list.h"
 
@@ -24,51 +23,90 @@ Recorder::Recorder(const RecordOptions& options, Sampler& sampler, Warn warn)
       sampler_(sampler),
       warn_(std::move(warn)),
       drainer_(sampler.maps()),
-      processes_(sampler, options.pids) {
+      processes_(sampler, options.filter) {
   builder_.profile().frequency_hz = options.frequency_hz;
 }
 
+void Recorder::warn_all(const std::vector<std::string>& warnings) {
+  for (const std::string& warning : warnings) warn_(warning);
+}
+
 Result<void> Recorder::discover() {
-  std::vector<std::string> warnings = processes_.rescan();
-  if (!processes_.all_python() && processes_.profiled_count() == 0) {
+  Result<EventReader> events =
+      EventReader::open(sampler_.maps(), [this](const stprof_event& event) { on_event(event); });
+  if (!events) return events.error();
+  events_.emplace(std::move(*events));
+
+  std::vector<std::string> warnings = processes_.start();
+  if (!processes_.watches_new_processes() && processes_.profiled_count() == 0) {
     std::string reasons;
     for (const std::string& warning : warnings) reasons += (reasons.empty() ? "" : "; ") + warning;
     return make_error("nothing to profile: " + reasons);
   }
-  for (const std::string& warning : warnings) warn_(warning);
+  warn_all(warnings);
   return {};
+}
+
+void Recorder::symbolize_stack(int pid, uint64_t stack_id) {
+  TrackedProcess* process = processes_.find(pid);
+  const RawStack* stack = drainer_.stack(stack_id);
+  if (!process || process->exited || !stack) return;
+  for (const stprof_frame& frame : stack->frames) location_of(*process, frame);
+}
+
+void Recorder::on_event(const stprof_event& event) {
+  if (event.kind == STPROF_EVENT_NEW_STACK) {
+    symbolize_stack(static_cast<int>(event.pid), event.stack_id);
+    return;
+  }
+  // Counts still in the maps for a process that execs belong to its old image: collate them
+  // with the old image's symbols before the new image is registered under the same PID.
+  if (event.kind == STPROF_EVENT_EXEC) {
+    TrackedProcess* process = processes_.find(static_cast<int>(event.pid));
+    if (process && !process->exited && processes_.maybe_sampled(process->info.pid)) drain();
+  }
+  warn_all(processes_.handle(event));
 }
 
 void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& tick) {
   using Clock = std::chrono::steady_clock;
-  started_ = Clock::now();
-  auto deadline = options_.duration_seconds > 0
-                      ? started_ + std::chrono::duration_cast<Clock::duration>(
-                                       std::chrono::duration<double>(options_.duration_seconds))
-                      : Clock::time_point::max();
-  auto next_drain = started_ + options_.drain_interval;
-  constexpr auto kPoll = std::chrono::milliseconds(20);
-  while (!stop.load() && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::min<Clock::duration>(kPoll, deadline - Clock::now()));
-    if (Clock::now() < next_drain) continue;
+  Clock::time_point started = Clock::now();
+  Clock::time_point deadline =
+      options_.duration_seconds > 0
+          ? started + std::chrono::duration_cast<Clock::duration>(
+                          std::chrono::duration<double>(options_.duration_seconds))
+          : Clock::time_point::max();
+  Clock::time_point next_drain = started + options_.drain_interval;
+  Clock::time_point next_rescan = started + options_.rescan_interval;
+  while (!stop.load()) {
+    Clock::time_point now = Clock::now();
+    if (now >= deadline) break;
+    Clock::time_point wake = std::min({deadline, next_drain, processes_.next_retry().value_or(next_drain)});
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
+    events_->poll(static_cast<int>(std::clamp<int64_t>(wait, 0, 1000)));  // a signal ends it early
+    warn_all(processes_.retry_pending());
+
+    now = Clock::now();
+    if (now < next_drain) continue;
     next_drain += options_.drain_interval;
     drain();
-    for (const std::string& warning : processes_.rescan()) warn_(warning);
+    if (now >= next_rescan) {
+      next_rescan += options_.rescan_interval;
+      warn_all(processes_.rescan());
+    }
     tick();
-    if (!processes_.all_python() && processes_.alive_count() == 0) {
+    if (!processes_.watches_new_processes() && processes_.alive_count() == 0) {
       targets_exited_ = true;
       break;
     }
   }
   sampler_.stop();
   drain();
-  builder_.profile().duration_seconds =
-      std::chrono::duration<double>(Clock::now() - started_).count();
+  builder_.profile().duration_seconds = std::chrono::duration<double>(Clock::now() - started).count();
 }
 
 std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stprof_frame& frame) {
-  auto key = std::make_tuple(process.info.pid, process.info.start_time,
-                             static_cast<uint64_t>(frame.code), frame.instr,
+  auto key = std::make_tuple(process.serial, static_cast<uint64_t>(frame.code), frame.instr,
                              static_cast<uint32_t>(frame.fingerprint));
   if (auto it = locations_.find(key); it != locations_.end()) return it->second;
   std::optional<uint32_t> location;
@@ -95,8 +133,10 @@ void Recorder::drain() {
       name->second = thread_name(process->info.pid, static_cast<int>(sample.tid));
       if (name->second.empty()) name->second = process->info.comm;
     }
-    uint32_t process_index = builder_.process(process->info.pid, process->info.start_time,
-                                              process->info.comm, process->info.version.to_string());
+    const PythonProcess& info = process->info;
+    uint32_t process_index = builder_.process(
+        process->serial, {info.pid, process->facts.ns_pid ? process->facts.ns_pid : info.pid,
+                          info.comm, info.version.to_string(), process->facts.container_id});
     uint32_t thread = builder_.thread(process_index, static_cast<int>(sample.tid), name->second);
     std::vector<uint32_t> root_first;
     root_first.reserve(stack->frames.size());
@@ -127,6 +167,7 @@ RecordSummary Recorder::summary() const {
   summary.targets_failed = processes_.some_targets_failed();
   summary.targets_exited = targets_exited_;
   summary.cpus = libbpf_num_possible_cpus();
+  summary.exec_to_registration_ms = processes_.exec_to_registration_ms();
   return summary;
 }
 

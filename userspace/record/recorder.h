@@ -1,4 +1,5 @@
-// One recording: discover targets, sample, drain periodically, symbolize, collate.
+// One recording: find targets, sample, follow process events, drain periodically, symbolize,
+// collate.
 #pragma once
 
 #include <atomic>
@@ -14,19 +15,24 @@
 #include "bpf/sampler.h"
 #include "collate/profile.h"
 #include "drain/drainer.h"
+#include "drain/events.h"
 #include "record/process_table.h"
+#include "record/target_filter.h"
 
 namespace stprof {
 
 struct RecordOptions {
-  std::vector<int> pids;   // empty: every Python process
+  TargetFilter filter;
   double duration_seconds = 0;  // 0: until stopped
   int frequency_hz = 99;
   std::chrono::milliseconds drain_interval{1000};
+  // Safety net behind the process events, and how soon a program that dlopens libpython late
+  // is found.
+  std::chrono::milliseconds rescan_interval{2000};
 };
 
 struct RecordSummary {
-  Counters counters{};           // sampler's per-reason counters
+  Counters counters{};             // sampler's per-reason counters
   uint64_t unreadable_stacks = 0;  // samples whose stack was gone from the stacks map
   uint64_t unknown_frames = 0;     // frames whose code object could not be read back
   uint64_t unstarted_samples = 0;  // samples whose only frame had not started (CPython hides it)
@@ -34,6 +40,7 @@ struct RecordSummary {
   bool targets_failed = false;     // some requested PIDs could not be profiled
   bool targets_exited = false;     // the run ended because every requested process exited
   int cpus = 0;
+  std::vector<double> exec_to_registration_ms;  // processes found through an exec event
 };
 
 class Recorder {
@@ -42,19 +49,25 @@ class Recorder {
   // `warn` receives one line per process that cannot be profiled.
   Recorder(const RecordOptions& options, Sampler& sampler, Warn warn);
 
-  // Registers the first targets. With PIDs: an error when none of them can be profiled (it
-  // carries their reasons), else a warning per PID left out.
+  // Registers the first targets. With only PIDs: an error when none of them can be profiled
+  // (it carries their reasons), else a warning per PID left out.
   Result<void> discover();
 
   // Samples until the duration passes, `stop` becomes true, or every requested process exited;
-  // then stops the sampler and drains what is left, so every counted sample is in the profile. `tick` runs after every drain (status output).
+  // then stops the sampler and drains what is left, so every counted sample is in the profile.
+  // `tick` runs after every drain (status output).
   void run(const std::atomic<bool>& stop, const std::function<void()>& tick);
 
   const Profile& profile() const { return builder_.profile(); }
   RecordSummary summary() const;
 
  private:
+  void on_event(const stprof_event& event);
+  // Reads the code objects of a stack just interned while they are alive (short-lived code,
+  // such as a module body being imported, is often freed before the next drain).
+  void symbolize_stack(int pid, uint64_t stack_id);
   void drain();
+  void warn_all(const std::vector<std::string>& warnings);
   // The profile location of a sampled frame; nullopt for a frame CPython itself hides.
   std::optional<uint32_t> location_of(TrackedProcess& process, const stprof_frame& frame);
 
@@ -63,14 +76,13 @@ class Recorder {
   Warn warn_;
   Drainer drainer_;
   ProcessTable processes_;
+  std::optional<EventReader> events_;
   ProfileBuilder builder_;
-  // (pid, start time, code, instr, fingerprint) -> location: each distinct frame is symbolized once.
-  std::map<std::tuple<int, uint64_t, uint64_t, int32_t, uint32_t>, std::optional<uint32_t>>
-      locations_;
+  // (process serial, code, instr, fingerprint) -> location: each distinct frame is symbolized once.
+  std::map<std::tuple<uint64_t, uint64_t, int32_t, uint32_t>, std::optional<uint32_t>> locations_;
   uint64_t unknown_frames_ = 0;
   uint64_t unstarted_samples_ = 0;
   bool targets_exited_ = false;
-  std::chrono::steady_clock::time_point started_;
 };
 
 }  // namespace stprof

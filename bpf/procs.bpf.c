@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Process lifecycle: exec, fork and exit tracepoints keep the `processes` map true in the kernel
+ * the moment things happen, and tell userspace through the `events` ring buffer.
+ *  - exec: the process image is gone, so its registration is removed before it runs a single
+ *    instruction of the new program; userspace inspects the new image.
+ *  - fork: a child of a registered process has the parent's memory, hence its layout: it is
+ *    registered at once (multiprocessing workers are sampled from their first instruction).
+ *    Children of followed processes (--pid-tree) are followed too.
+ *  - exit: the thread's cached thread state is dropped; when the whole process is gone its
+ *    registration is removed. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "lib/events.bpf.h"
+#include "lib/maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(stprof_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
+  __u32 pid = BPF_CORE_READ(task, tgid);
+  bool known = bpf_map_delete_elem(&processes, &pid) == 0;
+  known = bpf_map_lookup_elem(&followed, &pid) != NULL || known;
+  if (known || report_every_exec) send_event(STPROF_EVENT_EXEC, pid, 0, 0);
+  return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(stprof_fork, struct task_struct *parent, struct task_struct *child) {
+  __u32 parent_pid = BPF_CORE_READ(parent, tgid);
+  __u32 child_pid = BPF_CORE_READ(child, tgid);
+  if (parent_pid == child_pid) return 0; /* a new thread */
+  if (!bpf_map_lookup_elem(&followed, &parent_pid)) return 0;
+  __u8 one = 1;
+  bpf_map_update_elem(&followed, &child_pid, &one, BPF_ANY);
+  struct stprof_process *process = bpf_map_lookup_elem(&processes, &parent_pid);
+  if (process && bpf_map_update_elem(&processes, &child_pid, process, BPF_ANY) == 0) {
+    count(STPROF_FORKS_FOLLOWED);
+  }
+  send_event(STPROF_EVENT_FORK, child_pid, parent_pid, 0);
+  return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(stprof_exit, struct task_struct *task) {
+  __u32 tid = BPF_CORE_READ(task, pid);
+  __u32 pid = BPF_CORE_READ(task, tgid);
+  bpf_map_delete_elem(&thread_states, &tid);
+  if (BPF_CORE_READ(task, signal, live.counter) != 0) return 0; /* other threads live on */
+  bool registered = bpf_map_delete_elem(&processes, &pid) == 0;
+  bool followed_pid = bpf_map_delete_elem(&followed, &pid) == 0;
+  if (registered || followed_pid) send_event(STPROF_EVENT_EXIT, pid, 0, 0);
+  return 0;
+}

@@ -1,0 +1,465 @@
+"""The markdown report: machine facts, the targets met or missed, one table per measurement, the
+raw A/B pairs in an appendix. Reads only the data the sections returned."""
+import math
+import os
+import platform
+import subprocess
+
+from common import (REPO_DIR, bootstrap_median_ci, command_output, linear_fit, median, quartiles,
+                    read_sysctl, sha256)
+
+TOOL_NAMES = {"stprof-bpf": "stprof-bpf", "empty-bpf": "empty BPF program (floor)", "austin": "Austin",
+              "tachyon": "Tachyon"}
+RATE_NAMES = {99: "99 Hz", 1000: "1 kHz", 10000: "10 kHz", 20000: "20 kHz", 50000: "50 kHz"}
+
+
+def rate_name(rate):
+    return RATE_NAMES.get(rate, "%d Hz" % rate)
+
+
+def machine_facts(ctx):
+    cpu_model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    facts = {
+        "kernel": platform.release(), "kernel_version": platform.version(), "cpu_model": cpu_model,
+        "cpus": ctx.cpus, "memory_gb": round(mem_kb / 1048576, 1),
+        "hypervisor": "", "loadavg": os.getloadavg()[0],
+        "perf_event_max_sample_rate": read_sysctl("kernel.perf_event_max_sample_rate"),
+        "perf_cpu_time_max_percent": read_sysctl("kernel.perf_cpu_time_max_percent"),
+        "stprof_binary": ctx.binary, "stprof_sha256": sha256(ctx.binary),
+        "stprof_version": command_output([ctx.binary, "--version"]),
+        "git": command_output(["git", "-C", REPO_DIR, "describe", "--always", "--dirty"]),
+        "bpftool": command_output(["bpftool", "version"]).splitlines()[0],
+        "interpreters": {},
+    }
+    for line in command_output(["lscpu"]).splitlines():
+        if line.startswith("Hypervisor vendor"):
+            facts["hypervisor"] = line.split(":", 1)[1].strip()
+    for key, interpreter in ctx.interpreters.items():
+        version = command_output(interpreter.command([interpreter.python, "-VV"]))
+        facts["interpreters"][key] = {"name": interpreter.name, "python": interpreter.python,
+                                      "root": interpreter.root, "version": version}
+    if "austin" in ctx.interpreters:
+        facts["austin"] = command_output(ctx.interpreters["austin"].command(["austin", "-V"]))
+    others = command_output(["bpftool", "prog", "show"])
+    facts["other_samplers_loaded"] = others.count("name stprof_sample")
+    return facts
+
+
+def f1(value, digits=1):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return "%.*f" % (digits, value)
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+class Targets:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, what, measured, target, ok):
+        self.rows.append((what, measured, target, None if ok is None else verdict(ok)))
+
+
+# ---- section renderers ----------------------------------------------------------------
+
+def slowdown_stats(data):
+    """{(interpreter, tool, rate): stats} from the runs."""
+    stats = {}
+    for run in data["runs"]:
+        if not run.get("tool"):
+            continue
+        key = (run["interpreter"], run["tool"], run["rate"])
+        entry = stats.setdefault(key, {"cpu": [], "wall": [], "samples": [], "rate_delivered": []})
+        entry["cpu"].append(100.0 * (run["cpu"] / run["baseline_cpu"] - 1))
+        entry["wall"].append(100.0 * (run["wall"] / run["baseline_wall"] - 1))
+        if run.get("samples") is not None:
+            entry["samples"].append(run["samples"])
+            entry["rate_delivered"].append(run["samples"] / run["wall"] if run["wall"] else 0)
+    for entry in stats.values():
+        entry["cpu_median"] = median(entry["cpu"])
+        entry["cpu_iqr"] = quartiles(entry["cpu"])
+        entry["cpu_ci"] = bootstrap_median_ci(entry["cpu"])
+        entry["wall_median"] = median(entry["wall"])
+        entry["wall_iqr"] = quartiles(entry["wall"])
+        entry["wall_ci"] = bootstrap_median_ci(entry["wall"])
+    return stats
+
+
+def render_slowdown(data, targets, out):
+    out.append("## 1. Target slowdown\n")
+    out.append(
+        "`workloads/cpu_work.py %d`: a fixed amount of pure-Python work (recursion, loops, dict and "
+        "string work, method calls; about 12 frames deep), timed by the process itself with "
+        "`time.process_time()` (CPU) and `time.perf_counter()` (wall) between a `go` on stdin and "
+        "the end of the work, so the profiler's start-up and shutdown are outside the measurement. "
+        "Every run is a fresh process; the profiler attaches to it (stprof-bpf `-p PID`, Austin "
+        "`-p PID`, Tachyon `attach PID`) before `go`. Each round runs, per interpreter, "
+        "`B P B P … B` with the profiled configurations in a shuffled order; a profiled run P is "
+        "compared with the mean of the unprofiled runs B just before and after it. slowdown = "
+        "(P − B)/B; the table shows the median over %d rounds, the interquartile range and a "
+        "bootstrap 95%% confidence interval of the median. Austin's interval is 10⁶/rate µs.\n"
+        % (data["work_scale"], data["rounds"]))
+    stats = slowdown_stats(data)
+    baselines = {}
+    for run in data["runs"]:
+        if not run.get("tool"):
+            baselines.setdefault(run["interpreter"], {"cpu": [], "wall": []})
+            baselines[run["interpreter"]]["cpu"].append(run["cpu"])
+            baselines[run["interpreter"]]["wall"].append(run["wall"])
+    for name, info in data["interpreters"].items():
+        base = baselines.get(name, {"cpu": [], "wall": []})
+        out.append("### CPython %s (%s)\n" % (info["version"], name))
+        out.append("Unprofiled: median CPU %s s, IQR %s–%s s, %d runs (context only).\n" % (
+            f1(median(base["cpu"]), 3), *(f1(v, 3) for v in quartiles(base["cpu"])), len(base["cpu"])))
+        out.append("| profiler | rate | CPU slowdown (median) | CPU IQR | CPU 95% CI | wall slowdown (median) | wall IQR | wall 95% CI | samples/run (median) | pairs |")
+        out.append("|---|---|---:|---|---|---:|---|---|---:|---:|")
+        for config in info["configs"]:
+            tool, rate = config.split("@")
+            entry = stats.get((name, tool, int(rate)))
+            if not entry:
+                continue
+            out.append("| %s | %s | %s%% | %s%% … %s%% | %s%% … %s%% | %s%% | %s%% … %s%% | %s%% … %s%% | %s | %d |" % (
+                TOOL_NAMES.get(tool, tool), rate_name(int(rate)), f1(entry["cpu_median"], 2),
+                f1(entry["cpu_iqr"][0], 2), f1(entry["cpu_iqr"][1], 2),
+                f1(entry["cpu_ci"][0], 2), f1(entry["cpu_ci"][1], 2),
+                f1(entry["wall_median"], 2), f1(entry["wall_iqr"][0], 2), f1(entry["wall_iqr"][1], 2),
+                f1(entry["wall_ci"][0], 2), f1(entry["wall_ci"][1], 2),
+                f1(median(entry["samples"]), 0) if entry["samples"] else "–", len(entry["cpu"])))
+        out.append("")
+        floor_lines = []
+        for rate in data["rates"]:
+            mine, floor = stats.get((name, "stprof-bpf", rate)), stats.get((name, "empty-bpf", rate))
+            if mine and floor:
+                floor_lines.append("%s: %s%% CPU of which the empty program's floor is %s%% (stprof-bpf's own "
+                                   "share ≈ %s%%)" % (rate_name(rate), f1(mine["cpu_median"], 2),
+                                                      f1(floor["cpu_median"], 2),
+                                                      f1(mine["cpu_median"] - floor["cpu_median"], 2)))
+        if floor_lines:
+            out.append("*empty BPF program* is `r0 = 0; exit` attached to the same per-CPU cpu-clock "
+                       "perf events stprof-bpf opens, at the same frequency: what any perf_event "
+                       "sampler costs the target on this machine before doing any work (timer "
+                       "interrupts, perf overflow handling, entering BPF). Medians: " + "; ".join(floor_lines) + ".\n")
+    out.append("Samples/run: stprof-bpf counts only samples of the target on a CPU; Austin and "
+               "Tachyon sample wall-clock time, including the wait before `go` while they attach "
+               "(about %s s for Austin, %s s for Tachyon), so their counts are not comparable "
+               "one to one.\n" % (f1(data.get("austin_settle", 0.2), 1), f1(data.get("tachyon_settle", 1.5), 1)))
+    for name, info in data["interpreters"].items():
+        entry = stats.get((name, "stprof-bpf", 1000))
+        if entry:
+            targets.add("slowdown at 1 kHz, CPython %s" % info["version"],
+                        "CPU %s%% (CI %s…%s); wall %s%% (CI %s…%s)" % (
+                            f1(entry["cpu_median"], 2), f1(entry["cpu_ci"][0], 2), f1(entry["cpu_ci"][1], 2),
+                            f1(entry["wall_median"], 2), f1(entry["wall_ci"][0], 2), f1(entry["wall_ci"][1], 2)),
+                        "≤ 0.5% (CPU and wall)", entry["cpu_median"] <= 0.5 and entry["wall_median"] <= 0.5)
+        floor = stats.get((name, "empty-bpf", 1000))
+        if floor:
+            targets.add("(context) empty BPF program on the same events at 1 kHz, CPython %s" % info["version"],
+                        "CPU %s%%; wall %s%%" % (f1(floor["cpu_median"], 2), f1(floor["wall_median"], 2)), "–", None)
+        for other in ("austin", "tachyon"):
+            for rate in data["rates"]:
+                mine, theirs = stats.get((name, "stprof-bpf", rate)), stats.get((name, other, rate))
+                if mine and theirs:
+                    targets.add("slowdown below %s's at %s (CPython %s)" % (
+                        TOOL_NAMES[other], rate_name(rate), info["version"]),
+                        "CPU %s%% vs %s%%; wall %s%% vs %s%%" % (
+                            f1(mine["cpu_median"], 2), f1(theirs["cpu_median"], 2),
+                            f1(mine["wall_median"], 2), f1(theirs["wall_median"], 2)),
+                        "lower (CPU and wall)",
+                        mine["cpu_median"] < theirs["cpu_median"] and mine["wall_median"] < theirs["wall_median"])
+
+
+def render_kernel(data, targets, out):
+    out.append("## 2. Kernel cost per sample\n")
+    out.append(
+        "`kernel.bpf_stats_enabled=1` during the section (restored after). The run time and run "
+        "count of the stprof-bpf's own `stprof_sample` program (found through the profiler's file "
+        "descriptors, so other loaded profilers do not interfere) are read twice, %s s apart, "
+        "while %d copies of `workloads/deep.py DEPTH` (one per CPU) spin at the bottom of a "
+        "Python stack of exactly DEPTH frames, sampled at 1 kHz: ns/sample = Δrun_time_ns / "
+        "Δrun_cnt. Samples of other tasks (another process, idle) are in that mean; the "
+        "*per Python sample* column takes them out at the non-Python cost: (mean − (1 − f) × "
+        "non-Python cost) / f, f = recorded / all samples from the run's counters. The "
+        "kernel's statistics themselves cost something per run (a clock read around the program); "
+        "an empty program on the same cpu-clock events under the same load measures that floor, "
+        "and the *net* column subtracts it. The targets are judged on the net numbers.\n"
+        % (f1(data["seconds"]), len(data["depths"]) and data["depths"][0]["copies"]))
+    non_python = data.get("non_python")
+    null = data.get("null_program", {})
+    floor = null.get("ns_per_sample")
+    out.append("| task on the CPU | Python depth | runs (Δrun_cnt) | ns/sample (all) | Python fraction f | ns per Python sample | net of the empty program | stack captured |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---|")
+    if floor is not None:
+        out.append("| busy shell loop per CPU, **empty program** (`r0 = 0; exit`, calibration) | – | %d | %s | – | – | 0 | – |" % (
+            null["run_cnt"], f1(floor)))
+    elif null.get("error"):
+        out.append("| empty program (calibration) | – | – | %s | – | – | – | – |" % null["error"])
+
+    def net(value):
+        return None if value is None or floor is None else value - floor
+
+    if non_python:
+        out.append("| busy shell loop per CPU (one idle Python process registered) | – | %d | %s | – | – | %s | – |" % (
+            non_python["run_cnt"], f1(non_python["ns_per_sample"]), f1(net(non_python["ns_per_sample"]))))
+        shown = net(non_python["ns_per_sample"])
+        targets.add("kernel time per sample, non-Python task (net of the empty program; raw)",
+                    "%s ns; raw %s ns" % (f1(shown), f1(non_python["ns_per_sample"])), "≤ 100 ns",
+                    (shown if shown is not None else non_python["ns_per_sample"]) <= 100)
+    xs, ys = [], []
+    for row in data["depths"]:
+        cost = row.get("ns_per_python_sample")
+        captured = "%d frames whole%s" % (row["deepest_whole"], ", truncated" if row["truncated_stacks"] else "")
+        out.append("| Python, spinning | %d | %d | %s | %s | %s | %s | %s |" % (
+            row["depth"], row["run_cnt"], f1(row["ns_per_sample"]), f1(row["python_fraction"], 3),
+            f1(cost), f1(net(cost)), captured))
+        if cost is not None:
+            xs.append(row["depth"])
+            ys.append(cost)
+        if row["depth"] == 50 and cost is not None:
+            shown = net(cost) if floor is not None else cost
+            targets.add("kernel time per sample at Python depth 50 (net of the empty program; raw)",
+                        "%s ns; raw %s ns" % (f1(shown), f1(cost)), "≤ 2 µs", shown <= 2000)
+    out.append("")
+    if len(xs) >= 3:
+        a, b, r2 = linear_fit(xs, ys)
+        out.append("Least-squares fit over depths %s: **%s ns + %s ns × depth**, R² = %s. "
+                   "Relative to the fit, each depth's cost: %s.\n" % (
+                       ", ".join(str(x) for x in xs), f1(a), f1(b, 2), f1(r2, 4),
+                       ", ".join("%d: %s%%" % (x, f1(100.0 * (y - a - b * x) / (a + b * x), 1)) for x, y in zip(xs, ys))))
+        targets.add("kernel cost linear in depth", "%s + %s·depth ns, R² %s" % (f1(a), f1(b, 2), f1(r2, 4)),
+                    "linear (R² ≥ 0.98)", r2 >= 0.98)
+        data["fit"] = {"intercept_ns": a, "ns_per_frame": b, "r2": r2}
+    program = data.get("program")
+    if program:
+        out.append("The sampling program (from `bpf_prog_info`): %d xlated instructions (%d bytes), "
+                   "%d bytes JITed, **%d instructions processed by the verifier** (`verified_insns`)."
+                   " `bpftool prog show`:\n" % (program["xlated_insns"], program["xlated_bytes"],
+                                                 program["jited_bytes"], program["verified_insns"]))
+        out.append("```\n%s\n```\n" % data.get("bpftool", ""))
+    if data.get("limit_probes") or data["depths"]:
+        out.append("### Depth limit\n")
+        out.append("`deep.py DEPTH` spinning under stprof-bpf for a second; the deepest stack the "
+                   "folded output has whole (no `[truncated]`/`[partial]` marker), and whether the "
+                   "`stack_truncated` counter moved.\n")
+        out.append("| Python stack depth | deepest whole stack | samples at full depth | truncated stacks |")
+        out.append("|---:|---:|---:|---:|")
+        probes = [r for r in data["depths"] if r["depth"] >= 1000] + data.get("limit_probes", [])
+        deepest = 0
+        for row in probes:
+            out.append("| %d | %d | %d of %d | %d |" % (row["depth"], row["deepest_whole"], row["samples_at_depth"],
+                                                     row["samples"], row["truncated_stacks"]))
+            deepest = max(deepest, row["deepest_whole"])
+        out.append("")
+        targets.add("frames captured whole", "%d frames (recursion 2040: %s)" % (
+            deepest, next(("%d whole" % r["deepest_whole"] for r in probes if r["depth"] == 2040), "n/a")),
+                    "≥ 2048", deepest >= 2048)
+
+
+def render_rates(data, targets, out):
+    out.append("## 3. Samples delivered vs requested\n")
+    out.append(
+        "One `deep.py 10` thread spinning; `stprof-bpf -p PID -F RATE` for %s s. CPU ticks: "
+        "the summary's `cpu_ticks_sampled` against RATE × duration × CPUs (every CPU's "
+        "cpu-clock event, busy or idle). Python samples: samples of the spinning thread against "
+        "RATE × duration, and against RATE × the thread's CPU time (from /proc/PID/task/*/schedstat; it "
+        "shares 2 CPUs with everything else). `kernel.perf_event_max_sample_rate` before and after, "
+        "and any perf throttling messages in dmesg.\n" % f1(data["seconds"]))
+    out.append("| rate | CPU ticks sampled / requested | Python samples / (F × duration) | Python samples / (F × thread CPU) | max_sample_rate before → after | dmesg |")
+    out.append("|---|---:|---:|---:|---|---|")
+    for row in data["rates"]:
+        if "error" in row:
+            out.append("| %s | refused: %s | | | %d → %d | %s |" % (
+                rate_name(row["rate"]), row["error"].replace("|", "/")[:200], row["max_sample_rate_before"],
+                row["max_sample_rate_after"], "<br>".join(row["dmesg"]) or "none"))
+            continue
+        ticks = 100.0 * row["cpu_ticks_sampled"] / row["ticks_requested"]
+        thread = 100.0 * row["python_samples"] / row["thread_requested"]
+        thread_cpu = 100.0 * row["python_samples"] / (row["rate"] * row["thread_cpu_seconds"]) if row["thread_cpu_seconds"] else float("nan")
+        row["ticks_percent"], row["thread_percent"] = ticks, thread
+        out.append("| %s | %d / %d = **%s%%** | %d / %d = %s%% | %s%% | %d → %d | %s |" % (
+            rate_name(row["rate"]), row["cpu_ticks_sampled"], row["ticks_requested"], f1(ticks, 2),
+            row["python_samples"], row["thread_requested"], f1(thread, 2), f1(thread_cpu, 2),
+            row["max_sample_rate_before"], row["max_sample_rate_after"],
+            "<br>".join(row["dmesg"]) or "none"))
+        if row["rate"] == 10000:
+            targets.add("CPU ticks delivered at 10 kHz", "%s%%" % f1(ticks, 2), "≥ 99%", ticks >= 99)
+            targets.add("samples of one busy Python thread at 10 kHz (vs F × duration)", "%s%%" % f1(thread, 2),
+                        "≥ 99%", thread >= 99)
+    out.append("")
+    if data["max_sample_rate_end"] != data["max_sample_rate_start"]:
+        out.append("The kernel lowered `kernel.perf_event_max_sample_rate` from %d to %d during this "
+                   "section (perf throttling); the harness restores the original value at the end.\n"
+                   % (data["max_sample_rate_start"], data["max_sample_rate_end"]))
+
+
+def render_scale(data, targets, out):
+    out.append("## 4. Scale: many Python processes\n")
+    out.append(
+        "N `workloads/resident.py` processes (CPython 3.11): *idle* sleep in a `time.sleep(0.1)` "
+        "loop; *busy* burn CPU (all N share the 2 CPUs, under `SCHED_IDLE` so that the profiler "
+        "and the harness are not queued behind them; the CPUs stay 100%% busy with Python). Then `stprof-bpf --all-python -F 99 -d %d` "
+        "(every Python process on the host: the count includes the harness itself and anything "
+        "else running). CPU: the profiler's utime+stime from `wait4()` over its whole run, "
+        "including loading the BPF program, as a share of one core; *steady* is the CPU time of all "
+        "its threads (/proc/PID/task/*/schedstat) between 3 s after the start and 1 s before the "
+        "end, i.e. without start-up. Max RSS from "
+        "`wait4()`.\n" % data["duration"])
+    out.append("| processes | mode | profiled | CPU, whole run (% of one core) | CPU, steady | user / sys s | max RSS | samples |")
+    out.append("|---:|---|---:|---:|---:|---|---:|---:|")
+    for row in data["runs"]:
+        out.append("| %d | %s | %s | %s%% | %s%% | %s / %s | %s MB | %s |" % (
+            row["count"], row["mode"], row.get("processes", "n/a"), f1(row["cpu_percent_of_core"], 2),
+            f1(row.get("steady_cpu_percent_of_core"), 2), f1(row["utime"], 2), f1(row["stime"], 2),
+            f1(row["maxrss_kb"] / 1024.0), row.get("samples", "n/a")))
+        if row["count"] == 500:
+            targets.add("userspace CPU, 500 %s Python processes at 99 Hz (whole run; steady)" % row["mode"],
+                        "%s%%; steady %s%%" % (f1(row["cpu_percent_of_core"], 2), f1(row.get("steady_cpu_percent_of_core"), 2)),
+                        "< 1% of one core", row["cpu_percent_of_core"] < 1)
+            targets.add("max RSS, 500 %s Python processes" % row["mode"], "%s MB" % f1(row["maxrss_kb"] / 1024.0),
+                        "< 64 MB", row["maxrss_kb"] < 64 * 1024)
+    out.append("")
+    failed = [row for row in data["runs"] if row.get("stderr")]
+    for row in failed:
+        out.append("%d %s: exit %d, stderr: `%s`\n" % (row["count"], row["mode"], row["exit_code"], row["stderr"][-300:]))
+
+
+def render_accuracy(data, targets, out):
+    out.append("## 5. Attribution accuracy\n")
+    out.append(
+        "`workloads/shares.py %s`: three leaves doing the same loop with 25000/15000/10000 "
+        "iterations per round; each call timed with `time.thread_time()`, so the script reports "
+        "its own split. Each profiler at 1 kHz (stprof-bpf `-F 1000`, Austin `-i 1000`, Tachyon "
+        "`-r 1000 --collapsed`). Shares are over the three leaves (samples whose leaf is another "
+        "function, e.g. the timing loop, are left out and their share shown); Austin's collapsed "
+        "lines carry a time metric (µs, wall mode), summed per leaf; stprof-bpf's folded and "
+        "Tachyon's collapsed counts are samples. error = measured − truth, percentage points.\n"
+        % f1(data["seconds"]))
+    out.append("| interpreter | profiler | run | leaf_a truth → measured | leaf_b truth → measured | leaf_c truth → measured | max abs error | outside the leaves | total |")
+    out.append("|---|---|---:|---|---|---|---:|---:|---:|")
+    worst = {}
+    for run in data["runs"]:
+        cells = []
+        for leaf in ("leaf_a", "leaf_b", "leaf_c"):
+            v = run["leaves"][leaf]
+            cells.append("%s%% → %s%% (%+.2f pp)" % (f1(v["truth_percent"], 2), f1(v["measured_percent"], 2), v["error_pp"]))
+        out.append("| %s | %s | %d | %s | %s pp | %s%% | %d |" % (
+            run["version"], run["tool"], run["repeat"] + 1, " | ".join(cells), f1(run["max_abs_error_pp"], 2),
+            f1(run["outside_leaves_percent"], 2), run["total"]))
+        key = (run["tool"], run["version"])
+        worst[key] = max(worst.get(key, 0), run["max_abs_error_pp"])
+    out.append("")
+    for (tool, version), error in sorted(worst.items()):
+        if tool == "stprof-bpf":
+            targets.add("attribution error per leaf, CPython %s" % version, "%s pp (worst leaf, worst run)" % f1(error, 2),
+                        "≤ 2 pp", error <= 2)
+        else:
+            targets.add("(for comparison) %s's attribution error, CPython %s" % (TOOL_NAMES.get(tool, tool), version),
+                        "%s pp" % f1(error, 2), "–", None)
+
+
+def render_appendix(data, out):
+    slowdown = data["sections"].get("slowdown")
+    if not slowdown:
+        return
+    out.append("## Appendix: raw A/B pairs\n")
+    out.append("Every profiled run with the mean of its neighbouring unprofiled runs (seconds). The "
+               "unprofiled runs themselves and every other number are in the JSON file.\n")
+    out.append("| round | interpreter | profiler | rate | CPU | baseline CPU | CPU slowdown | wall | baseline wall | wall slowdown | samples |")
+    out.append("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for run in slowdown["runs"]:
+        if not run.get("tool"):
+            continue
+        out.append("| %d | %s | %s | %s | %.4f | %.4f | %+.2f%% | %.4f | %.4f | %+.2f%% | %s |" % (
+            run["round"] + 1, run["interpreter"], run["tool"], rate_name(run["rate"]), run["cpu"],
+            run["baseline_cpu"], 100.0 * (run["cpu"] / run["baseline_cpu"] - 1), run["wall"],
+            run["baseline_wall"], 100.0 * (run["wall"] / run["baseline_wall"] - 1), run.get("samples")))
+    out.append("")
+
+
+# ---- the whole report -----------------------------------------------------------------
+
+def render(data, json_name):
+    machine = data["machine"]
+    out = ["# stprof-bpf benchmark\n"]
+    out.append("`%s` (%s mode), started %s, took **%s min**. Raw numbers: `%s` beside this file.\n" % (
+        data["command"], data["mode"], data["started"], f1(data.get("elapsed_seconds", 0) / 60), json_name))
+    if data.get("errors"):
+        out.append("**Errors:**\n")
+        for name, error in data["errors"].items():
+            out.append("- %s: `%s`" % (name, error.strip().splitlines()[0] if error.strip() else ""))
+        out.append("")
+
+    targets = Targets()
+    body = []
+    renderers = [("slowdown", render_slowdown), ("kernel", render_kernel), ("rates", render_rates),
+                 ("scale", render_scale), ("accuracy", render_accuracy)]
+    for name, renderer in renderers:
+        if name in data["sections"]:
+            renderer(data["sections"][name], targets, body)
+
+    out.append("## Targets\n")
+    out.append("| target | measured | goal | |")
+    out.append("|---|---|---|---|")
+    for what, measured, goal, ok in targets.rows:
+        out.append("| %s | %s | %s | %s |" % (what, measured, goal, ok or ""))
+    out.append("")
+
+    out.append("## Machine and tools\n")
+    out.append("- kernel: %s (`%s`)" % (machine["kernel"], machine["kernel_version"]))
+    out.append("- CPU: %s, %d CPUs%s; %s GB RAM" % (
+        machine["cpu_model"], machine["cpus"],
+        ", %s guest" % machine["hypervisor"] if machine["hypervisor"] else "", machine["memory_gb"]))
+    out.append("- `kernel.perf_event_max_sample_rate` %s, `kernel.perf_cpu_time_max_percent` %s at the start" % (
+        machine["perf_event_max_sample_rate"], machine["perf_cpu_time_max_percent"]))
+    out.append("- load average at the start %s; other `stprof_sample` programs loaded at the start: %d" % (
+        f1(machine["loadavg"], 2), machine["other_samplers_loaded"]))
+    out.append("- stprof-bpf: `%s` (%s, checkout `%s`, sha256 `%s…`)" % (
+        machine["stprof_binary"], machine["stprof_version"], machine["git"], machine["stprof_sha256"][:16]))
+    for key, info in machine["interpreters"].items():
+        out.append("- %s: `%s`%s — %s" % (info["name"], info["python"],
+                                         " in the root `%s`" % info["root"] if info["root"] else "",
+                                         info["version"].replace("\n", " ")))
+    if "austin" in machine:
+        out.append("- Austin: %s (trixie root)" % machine["austin"])
+    out.append("- %s; bpf_prog_info read with the bpf(2) syscall (`tools/bench/bpfinfo.py`)" % machine["bpftool"])
+    out.append("")
+    out.append("Commands (PID: the workload, started first; in a Debian root every command runs as "
+               "`unshare -m sh -c 'mount -t proc proc ROOT/proc && exec chroot ROOT …'`, and a "
+               "profiler that attaches runs as `nsenter -t PID -m chroot ROOT …`, so both see the "
+               "same paths and a /proc without anything mounted on the host):\n")
+    out.append("```")
+    out.append("stprof-bpf -p PID -F RATE -o OUT.folded --json          # slowdown, kernel cost, rates, accuracy")
+    out.append("stprof-bpf --all-python -F 99 -d SECONDS -o OUT --json  # scale")
+    out.append("austin -i INTERVAL_US -o OUT -p PID                       # trixie root")
+    out.append("python3.15 -m profiling.sampling attach -r RATE --collapsed -o OUT PID   # sid root")
+    out.append("```\n")
+    out.append("Noise: this is a small shared VM; every comparison is between runs interleaved in one "
+               "run of the harness, and absolute times are context only. CPU load per section "
+               "(busy share of all CPUs, steal, load average):\n")
+    out.append("| section | took | busy | steal | load average start → end |")
+    out.append("|---|---:|---:|---:|---|")
+    for name, section in data["sections"].items():
+        load = section.get("load", {})
+        out.append("| %s | %s s | %s%% | %s%% | %s → %s |" % (
+            name, f1(section.get("elapsed_seconds"), 0), f1(load.get("busy_percent")), f1(load.get("steal_percent"), 2),
+            f1(load.get("loadavg_start"), 2), f1(load.get("loadavg_end"), 2)))
+    out.append("")
+    if data.get("restored_sysctls"):
+        out.append("Sysctls changed during the run and restored at the end: %s\n" % ", ".join(
+            "%s was %s" % kv for kv in data["restored_sysctls"].items()))
+    out.extend(body)
+    render_appendix(data, out)
+    if data.get("errors"):
+        out.append("## Errors\n")
+        for name, error in data["errors"].items():
+            out.append("%s:\n```\n%s\n```\n" % (name, error.strip()))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,453 @@
+"""The five measurements. Each takes the run's context and returns plain data (saved as JSON
+beside the report, rendered by report.py)."""
+import os
+import signal
+import subprocess
+import time
+
+import bpfinfo
+from common import (Attached, Lines, Stprof, Workload, austin_command, cpu_steal_idle,
+                    dmesg_lines, folded_depths, proc_runtime_seconds, leaf_totals_austin, leaf_totals_folded,
+                    leaf_totals_tachyon, log, popen, read_sysctl,
+                    reap, tachyon_command, write_sysctl)
+
+RATES = (99, 1000, 10000)
+
+
+class Load:
+    """Steal and busy share of all CPUs over a section (context for the noise)."""
+
+    def __init__(self):
+        self.start = cpu_steal_idle()
+        self.load_start = os.getloadavg()
+
+    def finish(self):
+        total, idle, steal = (b - a for a, b in zip(self.start, cpu_steal_idle()))
+        total = total or 1
+        return {"busy_percent": 100.0 * (total - idle) / total, "steal_percent": 100.0 * steal / total,
+                "loadavg_start": self.load_start[0], "loadavg_end": os.getloadavg()[0]}
+
+
+# ---- 1. target slowdown ------------------------------------------------------------------
+
+def _tool_run(ctx, interpreter, tool, rate, serial):
+    """One timed run of cpu_work.py, with tool attached at rate (tool None: no profiler)."""
+    workload = Workload(interpreter, "cpu_work.py", ctx.work_scale)
+    profiler, samples, output = None, None, None
+    try:
+        if tool == "stprof-bpf":
+            output = os.path.join(ctx.tmpdir, "slowdown-%d.folded" % serial)
+            profiler = Stprof(ctx.binary, ["-p", workload.pid, "-F", rate], output)
+        elif tool == "austin":
+            inside = "%s/austin-%d.txt" % (interpreter.workdir, serial)
+            output = interpreter.host_path(inside)
+            profiler = Attached(austin_command(interpreter, workload.pid, round(1e6 / rate), inside),
+                                settle=ctx.austin_settle, ready_file=output)
+        elif tool == "empty-bpf":
+            profiler = bpfinfo.NullSampler(rate, ctx.cpus)
+        elif tool == "tachyon":
+            inside = "%s/tachyon-%d.txt" % (interpreter.workdir, serial)
+            output = interpreter.host_path(inside)
+            profiler = Attached(tachyon_command(interpreter, workload.pid, rate, inside),
+                                settle=ctx.tachyon_settle)
+        workload.go()
+        result = workload.result()
+    finally:
+        workload.kill()
+        if tool == "stprof-bpf" and profiler is not None:
+            samples = profiler.stop()["samples"]
+        elif tool == "empty-bpf" and profiler is not None:
+            profiler.close()
+        elif profiler is not None:
+            profiler.wait()
+    if tool == "austin":
+        samples = leaf_totals_austin(output)[1]
+    elif tool == "tachyon" and os.path.exists(output):
+        samples = leaf_totals_tachyon(output)[1]
+    if output and os.path.exists(output):
+        os.unlink(output)
+    result["samples"] = samples
+    return result
+
+
+def slowdown(ctx):
+    # empty-bpf: an empty BPF program on the same per-CPU cpu-clock events stprof-bpf uses, the
+    # floor of any perf_event sampler on this machine (timer interrupts, perf, BPF entry).
+    groups = [(ctx.interpreters["host"], ["stprof-bpf", "empty-bpf"])]
+    if "austin" in ctx.interpreters:
+        groups.append((ctx.interpreters["austin"], ["stprof-bpf", "austin"]))
+    if "tachyon" in ctx.interpreters:
+        groups.append((ctx.interpreters["tachyon"], ["stprof-bpf", "tachyon"]))
+    data = {"work_scale": ctx.work_scale, "rounds": ctx.pairs, "rates": list(RATES),
+            "austin_settle": ctx.austin_settle, "tachyon_settle": ctx.tachyon_settle,
+            "interpreters": {}, "runs": []}
+    for interpreter, tools in groups:
+        data["interpreters"][interpreter.name] = {
+            "version": interpreter.version, "configs": ["%s@%d" % (t, r) for t in tools for r in RATES]}
+    load = Load()
+    serial = 0
+    for round_index in range(ctx.pairs):
+        log("slowdown: round %d of %d" % (round_index + 1, ctx.pairs))
+        for interpreter, tools in groups:
+            configs = [(t, r) for t in tools for r in RATES]
+            ctx.rng.shuffle(configs)
+            # B P B P ... B: each profiled run is paired with the mean of the unprofiled runs
+            # just before and just after it, which cancels slow drift of the machine's speed.
+            previous = _tool_run(ctx, interpreter, None, 0, serial)
+            data["runs"].append(dict(previous, interpreter=interpreter.name, tool=None, round=round_index))
+            for tool, rate in configs:
+                serial += 1
+                profiled = _tool_run(ctx, interpreter, tool, rate, serial)
+                following = _tool_run(ctx, interpreter, None, 0, serial)
+                data["runs"].append(dict(profiled, interpreter=interpreter.name, tool=tool, rate=rate,
+                                         round=round_index,
+                                         baseline_cpu=(previous["cpu"] + following["cpu"]) / 2,
+                                         baseline_wall=(previous["wall"] + following["wall"]) / 2))
+                data["runs"].append(dict(following, interpreter=interpreter.name, tool=None, round=round_index))
+                previous = following
+    data["load"] = load.finish()
+    return data
+
+
+# ---- 2. kernel cost per sample -----------------------------------------------------------
+
+def _measure_prog(profiler, seconds):
+    time.sleep(0.3)
+    before = bpfinfo.sampler_prog(profiler.pid)
+    time.sleep(seconds)
+    after = bpfinfo.sampler_prog(profiler.pid)
+    if before is None or after is None:
+        raise RuntimeError("no stprof_sample program held by stprof-bpf pid %d" % profiler.pid)
+    runs = after["run_cnt"] - before["run_cnt"]
+    return {"run_time_ns": after["run_time_ns"] - before["run_time_ns"], "run_cnt": runs,
+            "recursion_misses": after["recursion_misses"], "info": after,
+            "bpftool": bpftool_show(after["id"])}
+
+
+def _deep_run(ctx, depth, seconds, copies, frequency):
+    """copies workloads spinning at depth; stprof-bpf on them; the program's run time per run."""
+    workloads = []
+    profiler = None
+    try:
+        for _ in range(copies):
+            workloads.append(Workload(ctx.interpreters["host"], "deep.py", depth, seconds + 60))
+        for workload in workloads:
+            workload.go()  # spinning before the profiler starts: its whole life is at this depth
+        output = os.path.join(ctx.tmpdir, "deep-%d.folded" % depth)
+        args = ["-F", frequency]
+        for workload in workloads:
+            args += ["-p", workload.pid]
+        profiler = Stprof(ctx.binary, args, output)
+        measured = _measure_prog(profiler, seconds)
+        summary = profiler.stop()
+        profiler = None
+    finally:
+        if profiler is not None:
+            reap(profiler.process)
+        for workload in workloads:
+            workload.kill()
+    rows = folded_depths(output)
+    os.unlink(output)
+    counters = summary["counters"]
+    whole = [d for d, ok, _ in rows if ok]
+    measured.update({
+        "depth": depth, "copies": copies, "frequency_hz": frequency,
+        "ns_per_sample": measured["run_time_ns"] / max(1, measured["run_cnt"]),
+        "python_fraction": counters.get("samples_recorded", 0) / max(1, counters.get("samples", 1)),
+        "counters": counters, "deepest_whole": max(whole) if whole else 0,
+        "truncated_stacks": summary["incomplete"]["truncated_stacks"],
+        "samples": summary["samples"],
+        "samples_at_depth": sum(c for d, ok, c in rows if ok and d == depth),
+    })
+    return measured
+
+
+def kernel_cost(ctx, non_python_ns=None):
+    data = {"depths": [], "limit_probes": [], "seconds": ctx.cost_seconds}
+    old_stats = read_sysctl("kernel.bpf_stats_enabled")
+    write_sysctl("kernel.bpf_stats_enabled", 1)
+    load = Load()
+    try:
+        # A non-Python task on every CPU: busy shell loops while one idle Python process is
+        # registered, so every sample takes the "not a registered process" exit.
+        log("kernel cost: non-Python task")
+        idle = Workload(ctx.interpreters["host"], "resident.py", "idle")
+        loops = [popen(["sh", "-c", "while :; do :; done"]) for _ in range(ctx.cpus)]
+        profiler = None
+        try:
+            output = os.path.join(ctx.tmpdir, "nonpython.folded")
+            profiler = Stprof(ctx.binary, ["-F", 1000, "-p", idle.pid], output)
+            measured = _measure_prog(profiler, ctx.cost_seconds)
+            summary = profiler.stop()
+            profiler = None
+        finally:
+            if profiler is not None:
+                reap(profiler.process)
+            for loop in loops:
+                reap(loop)
+            idle.kill()
+        measured["ns_per_sample"] = measured["run_time_ns"] / max(1, measured["run_cnt"])
+        measured["counters"] = summary["counters"]
+        data["non_python"] = measured
+        data["program"] = measured.pop("info")
+        data["bpftool"] = measured.pop("bpftool")
+        c_other = measured["ns_per_sample"]
+
+        # The floor: an empty program on the same events, under the same load.
+        log("kernel cost: empty program (calibration)")
+        loops = [popen(["sh", "-c", "while :; do :; done"]) for _ in range(ctx.cpus)]
+        null = None
+        try:
+            null = bpfinfo.NullSampler(1000, ctx.cpus)
+            time.sleep(0.3)
+            before = null.info()
+            time.sleep(ctx.cost_seconds)
+            after = null.info()
+            runs = after["run_cnt"] - before["run_cnt"]
+            data["null_program"] = {"run_cnt": runs, "run_time_ns": after["run_time_ns"] - before["run_time_ns"],
+                                    "ns_per_sample": (after["run_time_ns"] - before["run_time_ns"]) / max(1, runs)}
+        except OSError as error:
+            data["null_program"] = {"error": str(error)}
+        finally:
+            if null is not None:
+                null.close()
+            for loop in loops:
+                reap(loop)
+
+        for depth in ctx.cost_depths:
+            log("kernel cost: depth %d" % depth)
+            measured = _deep_run(ctx, depth, ctx.cost_seconds, ctx.cpus, 1000)
+            measured.pop("info")
+            measured.pop("bpftool")
+            # Samples that were not of the deep workloads (another task, idle) cost about what
+            # a non-Python sample costs; take them out to get the cost of a Python sample.
+            f = measured["python_fraction"]
+            if f > 0:
+                measured["ns_per_python_sample"] = (
+                    measured["ns_per_sample"] - (1 - f) * c_other) / f
+            data["depths"].append(measured)
+        for depth in ctx.limit_probes:
+            log("depth limit: depth %d" % depth)
+            measured = _deep_run(ctx, depth, 1.0, 1, 1000)
+            measured.pop("info")
+            measured.pop("bpftool")
+            data["limit_probes"].append(measured)
+    finally:
+        write_sysctl("kernel.bpf_stats_enabled", old_stats)
+    data["load"] = load.finish()
+    return data
+
+
+def bpftool_show(prog_id):
+    try:
+        return subprocess.run(["bpftool", "prog", "show", "id", str(prog_id)], capture_output=True,
+                              text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as error:
+        return "(bpftool: %s)" % error
+
+
+# ---- 3. samples delivered vs requested ---------------------------------------------------
+
+def sample_rates(ctx):
+    data = {"rates": [], "seconds": ctx.rate_seconds}
+    load = Load()
+    max_rate_start = read_sysctl("kernel.perf_event_max_sample_rate")
+    data["max_sample_rate_start"] = int(max_rate_start)
+    for rate in ctx.delivery_rates:
+        log("samples delivered: %d Hz" % rate)
+        before_dmesg = len(dmesg_lines())
+        max_before = int(read_sysctl("kernel.perf_event_max_sample_rate"))
+        workload = Workload(ctx.interpreters["host"], "deep.py", 10, ctx.rate_seconds + 60)
+        workload.go()
+        row = {"rate": rate, "max_sample_rate_before": max_before}
+        profiler = None
+        try:
+            output = os.path.join(ctx.tmpdir, "rate-%d.folded" % rate)
+            cpu_before = proc_runtime_seconds(workload.pid)
+            try:
+                profiler = Stprof(ctx.binary, ["-F", rate, "-p", workload.pid], output)
+            except RuntimeError as error:
+                row["error"] = str(error)
+            if profiler is not None:
+                time.sleep(ctx.rate_seconds)
+                summary = profiler.stop()
+                profiler = None
+                cpu_after = proc_runtime_seconds(workload.pid)
+                duration = summary["duration_seconds"]
+                row.update({
+                    "duration_seconds": duration, "cpus": summary["cpus"],
+                    "cpu_ticks_sampled": summary["cpu_ticks_sampled"],
+                    "ticks_requested": rate * duration * summary["cpus"],
+                    "python_samples": summary["samples"],
+                    "thread_requested": rate * duration,
+                    "thread_cpu_seconds": cpu_after - cpu_before,  # schedstat: precise
+                    "counters": summary["counters"], "not_counted": summary["not_counted"],
+                })
+                if os.path.exists(output):
+                    os.unlink(output)
+        finally:
+            if profiler is not None:
+                reap(profiler.process)
+            workload.kill()
+        new = dmesg_lines()[before_dmesg:]
+        row["dmesg"] = [line for line in new if "perf" in line.lower()]
+        row["max_sample_rate_after"] = int(read_sysctl("kernel.perf_event_max_sample_rate"))
+        data["rates"].append(row)
+    data["max_sample_rate_end"] = int(read_sysctl("kernel.perf_event_max_sample_rate"))
+    data["load"] = load.finish()
+    return data
+
+
+# ---- 4. scale: many Python processes -----------------------------------------------------
+
+def _spawn_residents(ctx, mode, count):
+    """count resident.py processes. Busy ones run under SCHED_IDLE: they still take every idle
+    CPU cycle (the CPUs are 100% busy with Python), but neither the profiler nor the harness (nor
+    anyone else on the machine) waits behind hundreds of CPU hogs. At equal priority, a profiler
+    that needs 0.2 s of CPU to start gets 2/(N+1) of the CPUs and takes a minute to do it."""
+    interpreter = ctx.interpreters["host"]
+    processes = []
+    for _ in range(count):
+        process = popen(interpreter.script("resident.py", mode), stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        processes.append(process)
+    for process in processes:
+        line = process.stdout.readline()
+        if not line.startswith(b"ready"):
+            raise RuntimeError("resident.py did not start")
+    if mode == "busy":
+        for process in processes:
+            process.send_signal(signal.SIGUSR1)
+    return processes
+
+
+def scale(ctx):
+    data = {"duration": ctx.scale_seconds, "frequency_hz": 99, "runs": []}
+    load = Load()
+    for mode in ("idle", "busy"):
+        for count in ctx.scale_counts:
+            log("scale: %d %s Python processes, %d s" % (count, mode, ctx.scale_seconds))
+            residents = _spawn_residents(ctx, mode, count)
+            try:
+                time.sleep(1.0)
+                data["runs"].append(dict(_scale_run(ctx), mode=mode, count=count))
+            finally:
+                for process in residents:
+                    reap(process)
+                    process.stdout.close()
+    data["load"] = load.finish()
+    return data
+
+
+def _scale_run(ctx):
+    output = os.path.join(ctx.tmpdir, "scale.folded")
+    command = [ctx.binary, "--all-python", "-F", "99", "-d", str(ctx.scale_seconds), "-o", output, "--json"]
+    started = time.monotonic()
+    process = popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = Lines(process.stdout), Lines(process.stderr)
+    # Steady state: CPU time between 3 s after the start and 1 s before the end (start-up, i.e.
+    # loading and verifying the BPF program and the first scan, is left out).
+    window = None
+    if ctx.scale_seconds >= 5:
+        time.sleep(3.0)
+        a_time, a_cpu = time.monotonic(), proc_runtime_seconds(process.pid)
+        time.sleep(max(0.0, started + ctx.scale_seconds - 1.0 - time.monotonic()))
+        b_time, b_cpu = time.monotonic(), proc_runtime_seconds(process.pid)
+        window = {"seconds": b_time - a_time, "cpu_seconds": b_cpu - a_cpu}
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    reap(process)
+    stdout, stderr = out.finish(), err.finish()
+    summary = None
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("{"):
+            summary = __import__("json").loads(line)
+            break
+    if os.path.exists(output):
+        os.unlink(output)
+    row = {"wall_seconds": wall, "utime": usage.ru_utime, "stime": usage.ru_stime,
+           "maxrss_kb": usage.ru_maxrss, "exit_code": process.returncode,
+           "cpu_percent_of_core": 100.0 * (usage.ru_utime + usage.ru_stime) / wall,
+           "stderr": stderr.strip()[-1000:] if summary is None else ""}
+    if window:
+        row["steady_cpu_percent_of_core"] = 100.0 * window["cpu_seconds"] / window["seconds"]
+        row["steady_window_seconds"] = window["seconds"]
+    if summary:
+        row.update({"processes": summary.get("processes"), "samples": summary.get("samples"),
+                    "threads": summary.get("threads")})
+    return row
+
+
+# ---- 5. accuracy -------------------------------------------------------------------------
+
+LEAVES = ("leaf_a", "leaf_b", "leaf_c")
+
+
+def accuracy(ctx):
+    cases = [("host", "stprof-bpf")]
+    if "austin" in ctx.interpreters:
+        cases += [("austin", "stprof-bpf"), ("austin", "austin")]
+    if "tachyon" in ctx.interpreters:
+        cases += [("tachyon", "stprof-bpf"), ("tachyon", "tachyon")]
+    data = {"seconds": ctx.accuracy_seconds, "rate_hz": 1000, "runs": []}
+    load = Load()
+    serial = 0
+    for repeat in range(ctx.accuracy_repeats):
+        for key, tool in cases:
+            interpreter = ctx.interpreters[key]
+            serial += 1
+            log("accuracy: %s on %s (%d/%d)" % (tool, interpreter.label, repeat + 1, ctx.accuracy_repeats))
+            workload = Workload(interpreter, "shares.py", ctx.accuracy_seconds)
+            profiler = None
+            try:
+                if tool == "stprof-bpf":
+                    output = os.path.join(ctx.tmpdir, "accuracy-%d.folded" % serial)
+                    profiler = Stprof(ctx.binary, ["-p", workload.pid, "-F", 1000], output)
+                elif tool == "austin":
+                    inside = "%s/accuracy-%d.austin" % (interpreter.workdir, serial)
+                    output = interpreter.host_path(inside)
+                    profiler = Attached(austin_command(interpreter, workload.pid, 1000, inside),
+                                        settle=ctx.austin_settle, ready_file=output)
+                else:
+                    inside = "%s/accuracy-%d.collapsed" % (interpreter.workdir, serial)
+                    output = interpreter.host_path(inside)
+                    profiler = Attached(tachyon_command(interpreter, workload.pid, 1000, inside),
+                                        settle=ctx.tachyon_settle)
+                workload.go()
+                truth = workload.result()
+            finally:
+                workload.kill()
+                if tool == "stprof-bpf" and profiler is not None:
+                    profiler.stop()
+                elif profiler is not None:
+                    profiler.wait()
+            if tool == "stprof-bpf":
+                totals = leaf_totals_folded(output)[0]
+                unit = "samples"
+            elif tool == "austin":
+                totals = leaf_totals_austin(output)[0]
+                unit = "microseconds (austin's wall metric)"
+            else:
+                totals = leaf_totals_tachyon(output)[0]
+                unit = "samples"
+            os.unlink(output)
+            truth_total = sum(truth[leaf] for leaf in LEAVES)
+            measured_total = sum(totals.get(leaf, 0) for leaf in LEAVES)
+            everything = sum(totals.values())
+            leaves = {}
+            for leaf in LEAVES:
+                true_share = 100.0 * truth[leaf] / truth_total
+                share = 100.0 * totals.get(leaf, 0) / measured_total if measured_total else float("nan")
+                leaves[leaf] = {"truth_percent": true_share, "measured_percent": share,
+                                "error_pp": share - true_share, "truth_seconds": truth[leaf],
+                                "measured": totals.get(leaf, 0)}
+            data["runs"].append({
+                "interpreter": interpreter.name, "version": interpreter.version, "tool": tool,
+                "repeat": repeat, "unit": unit, "leaves": leaves,
+                "outside_leaves_percent": 100.0 * (everything - measured_total) / everything if everything else float("nan"),
+                "max_abs_error_pp": max(abs(v["error_pp"]) for v in leaves.values()),
+                "total": everything,
+            })
+    data["load"] = load.finish()
+    return data
