@@ -20,9 +20,13 @@
 /* Interpreters and thread states visited when looking up the thread state of a thread. */
 #define STPROF_MAX_INTERPRETERS 8
 #define STPROF_MAX_THREADS 1024
-/* Largest byte window read from a frame and from a code object in one probe read. */
+/* Largest byte windows read per frame in one probe read each: from the frame, from the code
+ * object, and from the code's name (a str). */
 #define STPROF_FRAME_WINDOW 128
-#define STPROF_FINGERPRINT_WINDOW 64
+#define STPROF_CODE_WINDOW 128
+#define STPROF_NAME_WINDOW 64
+/* Characters of an ASCII name that go into a code object's fingerprint. */
+#define STPROF_NAME_CHARS 32
 
 /* Counters the sampler bumps, per CPU. Every early exit of the sampler has exactly one id here.
  * X(id, description): the id becomes STPROF_<id> in C and the description is what `-v` prints. */
@@ -91,9 +95,15 @@ struct stprof_process {
   __u8 owner_first_non_python;
 
   __u16 code_first_instr;       /* offset of co_code_adaptive (STPROF_INSTR_POINTER only) */
-  __u16 code_fingerprint;       /* start of the code object bytes hashed into the fingerprint */
-  __u16 code_fingerprint_size;  /* multiple of 8, <= STPROF_FINGERPRINT_WINDOW */
-  __u16 pad;
+  /* The code window read per frame for the fingerprint (see stprof_fingerprint). */
+  __u16 code_fingerprint;       /* its start in PyCodeObject */
+  __u16 code_fingerprint_size;  /* its size: a multiple of 8, <= STPROF_CODE_WINDOW */
+  __u16 code_fingerprint_mask;  /* bit i: bytes 8i..8i+7 of it never change, and are hashed */
+  __u16 code_name;              /* co_qualname (co_name before 3.11): inside the window, 8-aligned */
+  /* The name's str object: PyASCIIObject.length, .state, and where compact ASCII data starts. */
+  __u16 str_length;
+  __u16 str_state;
+  __u16 str_ascii_data;
 };
 
 /* One Python frame as the sampler saw it. */
@@ -171,12 +181,46 @@ static inline __u64 stprof_mix64(__u64 h, __u64 v) {
   return h ^ (h >> 33);
 }
 
-/* Hash of a code object's fingerprint window (`words` 8-byte words, at most 8). */
-static inline __u32 stprof_fingerprint(const __u64 *window, __u32 words) {
-  __u64 h = 0xcbf29ce484222325ULL;
-  for (__u32 i = 0; i < STPROF_FINGERPRINT_WINDOW / 8; i++) {
-    if (i >= words) break;
-    h = stprof_mix64(h, window[i]);
+/* Bytes of the name read per frame: from its length field to STPROF_NAME_CHARS ASCII characters. */
+static inline __u32 stprof_name_window_size(const struct stprof_process *p) {
+  __u32 size = (__u32)p->str_ascii_data + STPROF_NAME_CHARS - p->str_length;
+  return size > STPROF_NAME_WINDOW ? STPROF_NAME_WINDOW : size;
+}
+
+/* Fingerprint of a code object, from what the sampler reads per frame: `code` holds the code
+ * window (p->code_fingerprint_size bytes at code + p->code_fingerprint) and `name` the name window
+ * (`name_size` bytes at name + p->str_length; 0 when unreadable). It hashes the window's immutable
+ * words and the name's length and, for an ASCII name, its first STPROF_NAME_CHARS characters: a
+ * freed code object is often replaced at the same address by one whose window bytes are all the
+ * same (its name string even reuses the old one's memory), but not its name. */
+static inline __u32 stprof_fingerprint(const __u8 *code, const __u8 *name, __u32 name_size,
+                                       const struct stprof_process *p) {
+  __u64 h = 0xcbf29ce484222325ULL, word = 0;
+  for (__u32 i = 0; i < STPROF_CODE_WINDOW / 8; i++) {
+    if (8 * i + 8 > p->code_fingerprint_size) break;
+    if (!((p->code_fingerprint_mask >> i) & 1)) continue;
+    __builtin_memcpy(&word, code + 8 * i, 8);
+    h = stprof_mix64(h, word);
+  }
+  /* Offsets into `name` are masked as well as checked, so the BPF verifier can bound them:
+   * `name` must have 8 bytes of slack after STPROF_NAME_WINDOW. */
+  __u32 state_at = ((__u32)p->str_state - p->str_length) & (STPROF_NAME_WINDOW - 1);
+  __u32 data_at = (__u32)p->str_ascii_data - p->str_length;
+  __u64 length = 0;
+  __u32 state = 0;
+  if (name_size >= 8 && state_at + 4 <= name_size) {
+    __builtin_memcpy(&length, name, 8);
+    __builtin_memcpy(&state, name + state_at, 4);
+    h = stprof_mix64(h, length);
+    if ((state >> 6) & 1) { /* ASCII: its characters follow the header */
+      for (__u32 i = 0; i < STPROF_NAME_CHARS / 8; i++) {
+        __u32 at = (data_at + 8 * i) & (STPROF_NAME_WINDOW - 1);
+        if (8 * i >= length || at + 8 > name_size) break;
+        __builtin_memcpy(&word, name + at, 8);
+        if (length - 8 * i < 8) word &= (1ULL << (8 * (length - 8 * i))) - 1;
+        h = stprof_mix64(h, word);
+      }
+    }
   }
   return (__u32)(h ^ (h >> 32));
 }
@@ -187,7 +231,7 @@ static inline __u64 stprof_hash_frame(__u64 h, const struct stprof_frame *f) {
 }
 
 #ifdef __cplusplus
-static_assert(sizeof(struct stprof_process) == 48, "stprof_process layout");
+static_assert(sizeof(struct stprof_process) == 56, "stprof_process layout");
 static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 static_assert(sizeof(struct stprof_chunk_key) == 16, "stprof_chunk_key layout");
 static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
@@ -196,7 +240,7 @@ static_assert(sizeof(struct stprof_thread_state) == 16, "stprof_thread_state lay
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
 static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 #else
-_Static_assert(sizeof(struct stprof_process) == 48, "stprof_process layout");
+_Static_assert(sizeof(struct stprof_process) == 56, "stprof_process layout");
 _Static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 _Static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
 _Static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");

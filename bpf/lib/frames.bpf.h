@@ -83,13 +83,20 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
     return 0;
   }
 
-  __u32 fingerprint_size = proc->code_fingerprint_size;
-  if (fingerprint_size > STPROF_FINGERPRINT_WINDOW) fingerprint_size = STPROF_FINGERPRINT_WINDOW;
-  if (bpf_probe_read_user(scratch->fingerprint, fingerprint_size,
-                          (const void *)(code + proc->code_fingerprint))) {
+  __u32 code_size = proc->code_fingerprint_size;
+  if (code_size > STPROF_CODE_WINDOW) code_size = STPROF_CODE_WINDOW;
+  if (bpf_probe_read_user(scratch->code, code_size, (const void *)(code + proc->code_fingerprint))) {
     walk->flags |= STACK_FLAG_PARTIAL;
     count(STPROF_FRAME_READ_FAULT);
     return 1;
+  }
+  /* The name pointer is in the code window (userspace guarantees it); its str is read too. */
+  __u32 name_at = (__u32)proc->code_name - proc->code_fingerprint;
+  __u64 name = 0;
+  if (name_at <= STPROF_CODE_WINDOW - 8) __builtin_memcpy(&name, scratch->code + name_at, 8);
+  __u32 name_size = stprof_name_window_size(proc);
+  if (!name || bpf_probe_read_user(scratch->name, name_size, (const void *)(name + proc->str_length))) {
+    name_size = 0;
   }
 
   __u32 depth = walk->depth & (STPROF_MAX_DEPTH - 1);
@@ -97,7 +104,7 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
       &scratch->chunks[depth / STPROF_CHUNK_FRAMES].frames[depth % STPROF_CHUNK_FRAMES];
   out->code = code;
   out->instr = instruction_index(proc, scratch->frame, code);
-  out->fingerprint = stprof_fingerprint(scratch->fingerprint, fingerprint_size / 8);
+  out->fingerprint = stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
   walk->hash = stprof_hash_frame(walk->hash, out);
   walk->depth++;
   return 0;

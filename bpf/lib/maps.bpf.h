@@ -49,7 +49,8 @@ STPROF_COUNTS_MAP counts_1 SEC(".maps") __weak;
 struct stprof_scratch {
   struct stprof_chunk chunks[STPROF_MAX_CHUNKS];
   __u8 frame[STPROF_FRAME_WINDOW];
-  __u64 fingerprint[STPROF_FINGERPRINT_WINDOW / 8];
+  __u8 code[STPROF_CODE_WINDOW];
+  __u8 name[STPROF_NAME_WINDOW + 8]; /* slack: see stprof_fingerprint */
 };
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);

@@ -80,8 +80,8 @@ std::vector<uint8_t> lay_out(const Block& block, const CPythonLayout& layout) {
       if (layout.code_first_traceable) {
         put(object, layout.code_first_traceable, block.first_traceable);
       }
-      if (object.size() < size_t{layout.walker.code_fingerprint} + STPROF_FINGERPRINT_WINDOW) {
-        object.resize(size_t{layout.walker.code_fingerprint} + STPROF_FINGERPRINT_WINDOW);
+      if (object.size() < size_t{layout.walker.code_fingerprint} + STPROF_CODE_WINDOW) {
+        object.resize(size_t{layout.walker.code_fingerprint} + STPROF_CODE_WINDOW);
       }
       break;
     default:
@@ -164,6 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           &layout.unicode_state, &layout.unicode_length, &layout.unicode_ascii_data,
           &layout.unicode_compact_data};
       for (size_t i = 0; i < kLayoutFields; i++) *targets[i] = fields[i];
+      derive_walker_fields(layout);  // as apply_debug_offsets does
     }
 
     FakeProcessMemory memory;
@@ -171,10 +172,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     stprof_frame sampled = frame;
     if (flags & 1) {
-      __u64 window[STPROF_FINGERPRINT_WINDOW / 8] = {};
-      const uint32_t words = layout.walker.code_fingerprint_size / 8;
-      if (memory.read(frame.code + layout.walker.code_fingerprint, window, words * 8)) {
-        sampled.fingerprint = stprof_fingerprint(window, words);
+      // What the sampler would have recorded: the code window and the name window hashed.
+      const stprof_process& w = layout.walker;
+      uint8_t window[STPROF_CODE_WINDOW] = {};
+      uint8_t name_window[STPROF_NAME_WINDOW + 8] = {};
+      uint64_t name = 0;
+      uint32_t name_size = stprof_name_window_size(&w);
+      if (w.code_fingerprint_size <= STPROF_CODE_WINDOW &&
+          memory.read(frame.code + w.code_fingerprint, window, w.code_fingerprint_size)) {
+        std::memcpy(&name, window + (w.code_name - w.code_fingerprint) % (STPROF_CODE_WINDOW - 7), 8);
+        if (!name || !memory.read(name + w.str_length, name_window, name_size)) name_size = 0;
+        sampled.fingerprint = stprof_fingerprint(window, name_window, name_size, &w);
       }
     }
 

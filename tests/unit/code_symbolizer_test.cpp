@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,14 +51,19 @@ void put(Bytes& object, size_t offset, T value) {
   std::memcpy(object.data() + offset, &value, sizeof(T));
 }
 
+// A str's cached hash (PyASCIIObject.hash, at 24): any value that differs between texts.
+int64_t str_hash(const std::string& text) { return static_cast<int64_t>(std::hash<std::string>{}(text)); }
+
 // Compact ASCII str (state: kind 1, compact, ascii, ready).
 Bytes ascii_str(const CPythonLayout& layout, const std::string& text) {
   Bytes object(layout.unicode_ascii_data, 0);
   put<int64_t>(object, 0, 1);
+  put<int64_t>(object, 24, str_hash(text));
   put<int64_t>(object, layout.unicode_length, static_cast<int64_t>(text.size()));
   put<uint32_t>(object, layout.unicode_state, 0xe4);
   object.insert(object.end(), text.begin(), text.end());
   object.push_back(0);
+  object.resize(std::max<size_t>(object.size(), 96), 0xa5);  // the heap goes on after a str
   return object;
 }
 
@@ -64,6 +71,7 @@ Bytes ascii_str(const CPythonLayout& layout, const std::string& text) {
 Bytes ucs2_str(const CPythonLayout& layout, const std::vector<uint16_t>& units) {
   Bytes object(layout.unicode_compact_data, 0);
   put<int64_t>(object, 0, 1);
+  put<int64_t>(object, 24, static_cast<int64_t>(units.size() * 7919 + units[0]));
   put<int64_t>(object, layout.unicode_length, static_cast<int64_t>(units.size()));
   put<uint32_t>(object, layout.unicode_state, 0xa8);
   for (uint16_t unit : units) put(object, object.size(), unit);
@@ -101,19 +109,26 @@ Bytes code_object(const CPythonLayout& layout, const CodeFields& fields) {
   return object;
 }
 
-// The fingerprint the sampler would have recorded for `object`, computed with the ABI's formula.
-uint32_t fingerprint_of(const CPythonLayout& layout, const Bytes& object) {
-  __u64 window[STPROF_FINGERPRINT_WINDOW / 8] = {};
-  uint32_t words = layout.walker.code_fingerprint_size / 8;
-  std::memcpy(window, object.data() + layout.walker.code_fingerprint, words * 8);
-  return stprof_fingerprint(window, words);
+// The fingerprint the sampler would have recorded for `object`, computed with the ABI's formula
+// from its code window and its name's window as `memory` holds them now.
+uint32_t fingerprint_of(const CPythonLayout& layout, const Bytes& object,
+                        const FakeProcessMemory& memory) {
+  const stprof_process& w = layout.walker;
+  uint8_t window[STPROF_CODE_WINDOW] = {};
+  std::memcpy(window, object.data() + w.code_fingerprint, w.code_fingerprint_size);
+  uint64_t name = 0;
+  std::memcpy(&name, object.data() + w.code_name, sizeof(name));
+  uint8_t name_window[STPROF_NAME_WINDOW + 8] = {};
+  uint32_t name_size = stprof_name_window_size(&w);
+  if (!memory.read(name + w.str_length, name_window, name_size)) name_size = 0;
+  return stprof_fingerprint(window, name_window, name_size, &w);
 }
 
 class CodeSymbolizerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_GT(layout_.walker.code_fingerprint_size, 0);
-    ASSERT_LE(layout_.walker.code_fingerprint_size, STPROF_FINGERPRINT_WINDOW);
+    ASSERT_LE(layout_.walker.code_fingerprint_size, STPROF_CODE_WINDOW);
     memory_.add(kFilename, ascii_str(layout_, "/srv/app/jobs.py"));
     memory_.add(kName, ascii_str(layout_, "compute"));
     memory_.add(kQualname, ascii_str(layout_, "Worker.compute"));
@@ -123,7 +138,7 @@ class CodeSymbolizerTest : public ::testing::Test {
     memory_.add(kCode, code_);
   }
 
-  stprof_frame frame(int32_t instr) const { return {kCode, instr, fingerprint_of(layout_, code_)}; }
+  stprof_frame frame(int32_t instr) const { return {kCode, instr, fingerprint_of(layout_, code_, memory_)}; }
 
   CPythonLayout layout_ = layout_311();
   FakeProcessMemory memory_;
@@ -171,7 +186,7 @@ TEST_F(CodeSymbolizerTest, NonAsciiQualname) {
   memory_.add(kCode, code);
   CodeSymbolizer symbolizer(memory_, layout_);
   std::optional<FrameSymbol> symbol =
-      symbolizer.symbolize({kCode, 3, fingerprint_of(layout_, code)});
+      symbolizer.symbolize({kCode, 3, fingerprint_of(layout_, code, memory_)});
   ASSERT_TRUE(symbol);
   EXPECT_EQ(symbol->function, "計算");
   EXPECT_EQ(symbol->line, 3);
@@ -192,7 +207,7 @@ TEST_F(CodeSymbolizerTest, CodeFreedAndAddressReusedGivesNullopt) {
   other.qualname = kOtherQualname;
   other.first_line = 40;
   Bytes reused = code_object(layout_, other);
-  ASSERT_NE(fingerprint_of(layout_, reused), sampled.fingerprint);
+  ASSERT_NE(fingerprint_of(layout_, reused, memory_), sampled.fingerprint);
   memory_.add(kCode, reused);
 
   CodeSymbolizer symbolizer(memory_, layout_);
@@ -200,10 +215,21 @@ TEST_F(CodeSymbolizerTest, CodeFreedAndAddressReusedGivesNullopt) {
 
   // A frame sampled from the new code is symbolized as the new code.
   std::optional<FrameSymbol> now =
-      symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, reused)});
+      symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, reused, memory_)});
   ASSERT_TRUE(now);
   EXPECT_EQ(now->function, "計算");
   EXPECT_EQ(now->line, 41);
+}
+
+TEST_F(CodeSymbolizerTest, NewNameAtTheSameAddressWithTheSameWindowIsNotTheSameCode) {
+  // What CPython does all the time: a function is freed, another takes its address, and its
+  // name string takes the old name's memory, so every byte of the window is the same. Only the
+  // name's content (its cached hash) tells them apart.
+  stprof_frame sampled = frame(1);
+  memory_.add(kQualname, ascii_str(layout_, "Worker.other"));
+  ASSERT_NE(fingerprint_of(layout_, code_, memory_), sampled.fingerprint);
+  CodeSymbolizer symbolizer(memory_, layout_);
+  EXPECT_EQ(symbolizer.symbolize(sampled), std::nullopt);
 }
 
 TEST_F(CodeSymbolizerTest, ReusedAddressWithNewFingerprintIsNotServedFromCache) {
@@ -218,7 +244,7 @@ TEST_F(CodeSymbolizerTest, ReusedAddressWithNewFingerprintIsNotServedFromCache) 
   Bytes reused = code_object(layout_, other);
   memory_.add(kCode, reused);
   std::optional<FrameSymbol> after =
-      symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, reused)});
+      symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, reused, memory_)});
   ASSERT_TRUE(after);
   EXPECT_EQ(after->function, "計算");
   EXPECT_EQ(after->line, 41);
@@ -237,7 +263,7 @@ TEST_F(CodeSymbolizerTest, SameCodeIsReadOnce) {
 
 TEST_F(CodeSymbolizerTest, UnmappedCodeGivesNullopt) {
   CodeSymbolizer symbolizer(memory_, layout_);
-  EXPECT_EQ(symbolizer.symbolize({kUnmapped, 0, fingerprint_of(layout_, code_)}), std::nullopt);
+  EXPECT_EQ(symbolizer.symbolize({kUnmapped, 0, fingerprint_of(layout_, code_, memory_)}), std::nullopt);
 }
 
 TEST_F(CodeSymbolizerTest, UnreadableQualnameGivesNullopt) {
@@ -246,7 +272,7 @@ TEST_F(CodeSymbolizerTest, UnreadableQualnameGivesNullopt) {
   Bytes code = code_object(layout_, fields);
   memory_.add(kCode, code);
   CodeSymbolizer symbolizer(memory_, layout_);
-  EXPECT_EQ(symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, code)}), std::nullopt);
+  EXPECT_EQ(symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, code, memory_)}), std::nullopt);
 }
 
 TEST_F(CodeSymbolizerTest, UnreadableFilenameGivesNullopt) {
@@ -255,7 +281,7 @@ TEST_F(CodeSymbolizerTest, UnreadableFilenameGivesNullopt) {
   Bytes code = code_object(layout_, fields);
   memory_.add(kCode, code);
   CodeSymbolizer symbolizer(memory_, layout_);
-  EXPECT_EQ(symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, code)}), std::nullopt);
+  EXPECT_EQ(symbolizer.symbolize({kCode, 1, fingerprint_of(layout_, code, memory_)}), std::nullopt);
 }
 
 TEST_F(CodeSymbolizerTest, UnreadableLineTableStillNamesTheFunction) {
@@ -265,26 +291,37 @@ TEST_F(CodeSymbolizerTest, UnreadableLineTableStillNamesTheFunction) {
   memory_.add(kCode, code);
   CodeSymbolizer symbolizer(memory_, layout_);
   std::optional<FrameSymbol> symbol =
-      symbolizer.symbolize({kCode, 3, fingerprint_of(layout_, code)});
+      symbolizer.symbolize({kCode, 3, fingerprint_of(layout_, code, memory_)});
   ASSERT_TRUE(symbol);
   EXPECT_EQ(symbol->function, "Worker.compute");
   EXPECT_EQ(symbol->file, "/srv/app/jobs.py");
   EXPECT_EQ(symbol->line, 0);
 }
 
-TEST(Fingerprint, WindowCoversFirstLineAndNamePointers) {
-  // The fingerprint must change when a different code object takes the address; these are the
-  // fields the symbolizer's answer comes from.
-  CPythonLayout layout = layout_311();
-  const stprof_process& w = layout.walker;
-  auto inside = [&](size_t offset, size_t size) {
-    size_t begin = w.code_fingerprint, end = begin + w.code_fingerprint_size;
-    return offset >= begin && offset + size <= end;
-  };
-  EXPECT_TRUE(inside(layout.code_firstlineno, 4));
-  EXPECT_TRUE(inside(layout.code_filename, 8));
-  EXPECT_TRUE(inside(layout.code_qualname, 8));
-  EXPECT_EQ(w.code_fingerprint_size % 8, 0);
+TEST(Fingerprint, EveryLayoutHashesFirstLineAndTheNamePointer) {
+  // The fingerprint must change when another code object takes the address: the first line and
+  // the name pointer (whose string the sampler reads too) are in hashed words of the window.
+  for (int minor = 8; minor <= 15; minor++) {
+    SCOPED_TRACE("CPython 3." + std::to_string(minor));
+    Result<CPythonLayout> layout = layout_for(PythonVersion{3, minor, 0});
+    ASSERT_TRUE(layout.ok());
+    const stprof_process& w = layout->walker;
+    auto hashed = [&](size_t offset, size_t size) {
+      if (offset < w.code_fingerprint || offset + size > w.code_fingerprint + w.code_fingerprint_size) {
+        return false;
+      }
+      size_t word = (offset - w.code_fingerprint) / 8;
+      return (offset - w.code_fingerprint) / 8 == (offset + size - 1 - w.code_fingerprint) / 8 &&
+             ((w.code_fingerprint_mask >> word) & 1);
+    };
+    EXPECT_EQ(w.code_fingerprint_size % 8, 0);
+    EXPECT_LE(w.code_fingerprint_size, STPROF_CODE_WINDOW);
+    EXPECT_TRUE(hashed(layout->code_firstlineno, 4));
+    EXPECT_TRUE(hashed(w.code_name, 8));
+    EXPECT_EQ((w.code_name - w.code_fingerprint) % 8, 0);
+    EXPECT_EQ(w.code_name, minor >= 11 ? layout->code_qualname : layout->code_name);
+    EXPECT_LE(stprof_name_window_size(&w), STPROF_NAME_WINDOW);
+  }
 }
 
 }  // namespace

@@ -8,7 +8,7 @@ import time
 import bpfinfo
 from common import (Attached, Lines, Stprof, Workload, austin_command, cpu_steal_idle,
                     dmesg_lines, folded_depths, proc_runtime_seconds, leaf_totals_austin, leaf_totals_folded,
-                    leaf_totals_tachyon, log, popen, read_sysctl,
+                    leaf_totals_tachyon, log, popen, read_sysctl, reap_many,
                     reap, tachyon_command, write_sysctl)
 
 RATES = (99, 1000, 10000)
@@ -332,8 +332,8 @@ def scale(ctx):
                 time.sleep(1.0)
                 data["runs"].append(dict(_scale_run(ctx), mode=mode, count=count))
             finally:
+                reap_many(residents)
                 for process in residents:
-                    reap(process)
                     process.stdout.close()
     data["load"] = load.finish()
     return data

@@ -35,10 +35,11 @@ CPythonLayout layout_38() {
   w.instr_kind = STPROF_INSTR_LASTI_BYTES;
   w.owner_first_non_python = 255;
   w.code_first_instr = 0;       // instructions are in the co_code bytes object
-  // co_firstlineno, (4 bytes padding), co_code, co_consts, co_names, co_varnames, co_freevars,
-  // co_cellvars, co_cell2arg: all set at creation. co_filename/co_name follow at 104/112.
+  // Window 40..120: co_firstlineno (+4 bytes padding), co_code, co_consts, co_names,
+  // co_varnames, co_freevars, co_cellvars, co_cell2arg, co_filename, co_name: all set at creation.
   w.code_fingerprint = 40;
-  w.code_fingerprint_size = 64;
+  w.code_fingerprint_size = 80;
+  w.code_fingerprint_mask = 0x3ff;
   l.code_filename = 104;
   l.code_name = 112;
   l.code_qualname = 0;          // no co_qualname before 3.11
@@ -95,6 +96,7 @@ CPythonLayout layout_311() {
   w.code_first_instr = 184;     // co_code_adaptive
   w.code_fingerprint = 72;      // co_firstlineno .. co_qualname: immutable for the code's life
   w.code_fingerprint_size = 64;
+  w.code_fingerprint_mask = 0xff;
   l.code_filename = 112;
   l.code_name = 120;
   l.code_qualname = 128;
@@ -129,12 +131,13 @@ CPythonLayout layout_312() {
   w.instr_kind = STPROF_INSTR_POINTER;
   w.owner_first_non_python = 3; // FRAME_OWNED_BY_CSTACK
   w.code_first_instr = 192;     // co_code_adaptive
-  // co_argcount, co_posonlyargcount, co_kwonlyargcount, co_stacksize, co_firstlineno,
-  // co_nlocalsplus, co_framesize, co_nlocals, co_ncellvars, co_nfreevars: set at creation.
-  // Bounded by co_flags (48) before and co_version (92) after, so the filename/name/qualname
-  // pointers (112..136, behind co_version) cannot be in the same window.
-  w.code_fingerprint = 52;
-  w.code_fingerprint_size = 40;
+  // Window 48..136, read whole, hashed without the two words holding mutable fields: co_flags
+  // (48, shares a word with co_argcount) and co_version (92, shares one with co_nfreevars).
+  // Hashed: co_posonlyargcount .. co_ncellvars (56..88), co_localsplusnames,
+  // co_localspluskinds, co_filename, co_name, co_qualname (96..136): all set at creation.
+  w.code_fingerprint = 48;
+  w.code_fingerprint_size = 88;
+  w.code_fingerprint_mask = 0x7de;  // words 1-4 and 6-10
   l.code_filename = 112;
   l.code_name = 120;
   l.code_qualname = 128;
@@ -201,19 +204,31 @@ CPythonLayout layout_315() {
   return l;
 }
 
+CPythonLayout derived(CPythonLayout layout) {
+  derive_walker_fields(layout);
+  return layout;
+}
+
 }  // namespace
+
+void derive_walker_fields(CPythonLayout& layout) {
+  layout.walker.code_name = layout.code_qualname ? layout.code_qualname : layout.code_name;
+  layout.walker.str_length = layout.unicode_length;
+  layout.walker.str_state = layout.unicode_state;
+  layout.walker.str_ascii_data = layout.unicode_ascii_data;
+}
 
 Result<CPythonLayout> layout_for(const PythonVersion& version) {
   if (version.major == 3) {
     switch (version.minor) {
-      case 8: return layout_38();
-      case 9: return layout_39();
-      case 10: return layout_310();
-      case 11: return layout_311();
-      case 12: return layout_312();
-      case 13: return layout_313();
-      case 14: return layout_314();
-      case 15: return layout_315();
+      case 8: return derived(layout_38());
+      case 9: return derived(layout_39());
+      case 10: return derived(layout_310());
+      case 11: return derived(layout_311());
+      case 12: return derived(layout_312());
+      case 13: return derived(layout_313());
+      case 14: return derived(layout_314());
+      case 15: return derived(layout_315());
       default: break;
     }
   }

@@ -40,6 +40,10 @@ struct CPythonLayout {
   uint16_t unicode_compact_data = 72;
 };
 
+// Sets the walker fields that follow from the userspace ones (the name and str fields read for
+// the fingerprint); call after changing any of those.
+void derive_walker_fields(CPythonLayout& layout);
+
 // The layout for `version`, or an error naming the version when it is not supported.
 Result<CPythonLayout> layout_for(const PythonVersion& version);
 

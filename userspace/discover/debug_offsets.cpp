@@ -31,8 +31,13 @@ namespace {
 //   unicode_compact_data           unicode_object.compactunicodeobject_size (3.15 only)
 // Which stay static (cpython_layout.cpp): walker.cframe_current_frame (-1), instr_kind,
 // owner_first_non_python, code_pointer_mask, code_fingerprint/code_fingerprint_size (checked:
-// code_object.argcount and firstlineno must be where the window expects them), line_table,
+// code_object.argcount, firstlineno, filename, name and qualname must be where the window
+// expects them), line_table,
 // unicode_compact_data before 3.15.
+
+// Where the static layouts put co_argcount (3.12+): right after co_flags, in the window's first
+// word.
+uint16_t code_argcount(const CPythonLayout& layout) { return layout.walker.code_fingerprint + 4; }
 
 constexpr char kCookie[8] = {'x', 'd', 'e', 'b', 'u', 'g', 'p', 'y'};  // _Py_Debug_Cookie
 constexpr uint16_t kVersionAt = 8;        // uint64_t version (PY_VERSION_HEX), every minor
@@ -248,7 +253,7 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
 
   CPythonLayout out = layout;
   stprof_process& w = out.walker;
-  uint16_t argcount = w.code_fingerprint;
+  uint16_t argcount = code_argcount(layout);
   Taker t(table);
   t.take("runtime_state.interpreters_head", d->runtime_interpreters_head,
          out.runtime_interpreters_head);
@@ -289,19 +294,21 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
   }
   w.frame_window = static_cast<uint16_t>(window);
 
-  // The fingerprint window (co_argcount .. co_nfreevars for 3.12+) was chosen from the headers
-  // as a run of fields never written after creation. The table cannot show that the run is
-  // still immutable, only whether its published fields moved: if they did, refuse to guess.
-  if (argcount != layout.walker.code_fingerprint ||
-      out.code_firstlineno != layout.code_firstlineno) {
-    return make_error("_Py_DebugOffsets puts co_argcount at " + std::to_string(argcount) +
-                      " and co_firstlineno at " + std::to_string(out.code_firstlineno) +
-                      ", but the code-object fingerprint for CPython " + version.to_string() +
-                      " expects " + std::to_string(layout.walker.code_fingerprint) + " and " +
-                      std::to_string(layout.code_firstlineno) +
-                      "; this build needs its own layout in discover/cpython_layout.cpp");
+  // The fingerprint window (co_flags .. co_qualname for 3.12+, with the words of mutable fields
+  // left out) was chosen from the headers. The table cannot show that the window's words are
+  // still the immutable ones, only whether its published fields moved: if any did, refuse to
+  // guess.
+  if (argcount != code_argcount(layout) || out.code_firstlineno != layout.code_firstlineno ||
+      out.code_filename != layout.code_filename || out.code_name != layout.code_name ||
+      out.code_qualname != layout.code_qualname) {
+    return make_error("_Py_DebugOffsets moves code-object fields inside the fingerprint window "
+                      "of CPython " + version.to_string() + " (co_argcount at " +
+                      std::to_string(argcount) + ", co_firstlineno at " +
+                      std::to_string(out.code_firstlineno) +
+                      "); this build needs its own layout in discover/cpython_layout.cpp");
   }
 
+  derive_walker_fields(out);
   layout = out;
   return {};
 }

@@ -1,30 +1,45 @@
 #include "symbolize/code_symbolizer.h"
 
+#include <cstring>
+
 #include "symbolize/cpython_objects.h"
 #include "symbolize/line_table.h"
 
 namespace stprof {
 
-std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
-                                                              uint32_t fingerprint) const {
+std::optional<uint32_t> CodeSymbolizer::fingerprint_now(uint64_t address,
+                                                          uint64_t& name_pointer) const {
+  // The same bytes the sampler hashed: the code window and the name window.
   const stprof_process& walker = layout_.walker;
-  __u64 window[STPROF_FINGERPRINT_WINDOW / 8] = {};
-  uint32_t words = walker.code_fingerprint_size / 8;
-  if (words > STPROF_FINGERPRINT_WINDOW / 8 ||
-      !memory_.read(address + walker.code_fingerprint, window, words * 8) ||
-      stprof_fingerprint(window, words) != fingerprint) {
+  uint8_t window[STPROF_CODE_WINDOW] = {};
+  uint8_t name_window[STPROF_NAME_WINDOW + 8] = {};
+  uint32_t code_size = walker.code_fingerprint_size;
+  uint32_t name_at = walker.code_name - walker.code_fingerprint;
+  if (code_size > STPROF_CODE_WINDOW || name_at + 8 > code_size ||
+      !memory_.read(address + walker.code_fingerprint, window, code_size)) {
     return std::nullopt;
   }
-  uint64_t filename = 0, name = 0, linetable = 0;
+  std::memcpy(&name_pointer, window + name_at, sizeof(name_pointer));
+  uint32_t name_size = stprof_name_window_size(&walker);
+  if (!name_pointer || !memory_.read(name_pointer + walker.str_length, name_window, name_size)) {
+    name_size = 0;
+  }
+  return stprof_fingerprint(window, name_window, name_size, &walker);
+}
+
+std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
+                                                              uint32_t fingerprint) const {
+  uint64_t name_pointer = 0;
+  if (fingerprint_now(address, name_pointer) != fingerprint) return std::nullopt;
+
+  uint64_t filename = 0, linetable = 0;
   int32_t first_line = 0;
-  uint16_t name_offset = layout_.code_qualname ? layout_.code_qualname : layout_.code_name;
   if (!memory_.read_value(address + layout_.code_filename, filename) ||
-      !memory_.read_value(address + name_offset, name) ||
       !memory_.read_value(address + layout_.code_linetable, linetable) ||
       !memory_.read_value(address + layout_.code_firstlineno, first_line)) {
     return std::nullopt;
   }
-  std::optional<std::string> function = read_str(memory_, layout_, name);
+  std::optional<std::string> function = read_str(memory_, layout_, name_pointer);
   std::optional<std::string> file = read_str(memory_, layout_, filename);
   if (!function || !file) return std::nullopt;
   Code code{std::move(*function), std::move(*file), first_line, 0, {}};
@@ -35,6 +50,13 @@ std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
   }
   if (std::optional<std::vector<uint8_t>> table = read_bytes(memory_, layout_, linetable)) {
     code.line_table = std::move(*table);
+  }
+  // The target runs on while we read: its code object (or the name string) may have been freed
+  // and reused between the fingerprint check and the reads above. Checking again after them
+  // makes what was read belong to the code that was sampled.
+  uint64_t name_pointer_again = 0;
+  if (fingerprint_now(address, name_pointer_again) != fingerprint || name_pointer_again != name_pointer) {
+    return std::nullopt;
   }
   return code;
 }

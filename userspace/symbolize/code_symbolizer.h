@@ -43,6 +43,9 @@ class CodeSymbolizer {
     std::vector<uint8_t> line_table;
   };
   std::optional<Code> read_code(uint64_t address, uint32_t fingerprint) const;
+  // The fingerprint of the code object at `address` as it is now (stprof_fingerprint over what
+  // the sampler reads), and its name pointer; nullopt when unreadable.
+  std::optional<uint32_t> fingerprint_now(uint64_t address, uint64_t& name_pointer) const;
 
   const ProcessMemory& memory_;
   CPythonLayout layout_;

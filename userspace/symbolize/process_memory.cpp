@@ -14,7 +14,8 @@ Result<LiveProcessMemory> LiveProcessMemory::open(int pid, const std::string& pr
   std::string path = proc_root + "/" + std::to_string(pid) + "/mem";
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
-    return make_error("cannot open " + path + ": " + errno_text(errno) + " (run as root)");
+    return make_error("cannot open " + path + ": " + errno_text(errno) +
+                      " (needs root, or CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)");
   }
   return LiveProcessMemory(std::move(fd));
 }

@@ -31,6 +31,10 @@ Result<void> check_privileges() {
   if (!admin && !has_capability(data, CAP_BPF)) missing += " CAP_BPF";
   if (!admin && !has_capability(data, CAP_PERFMON)) missing += " CAP_PERFMON";
   if (!has_capability(data, CAP_SYS_PTRACE)) missing += " CAP_SYS_PTRACE";
+  // /proc/PID/mem is mode 0600, owned by the target's user.
+  if (!has_capability(data, CAP_DAC_READ_SEARCH) && !has_capability(data, CAP_DAC_OVERRIDE)) {
+    missing += " CAP_DAC_READ_SEARCH";
+  }
   if (missing.empty()) return {};
   return make_error("missing privileges (" + missing.substr(1) +
                     "): run as root, e.g. with sudo");

@@ -1,0 +1,67 @@
+"""Code objects freed and reallocated while they are sampled. driver() compiles a function
+under a unique name with exec, runs it briefly and drops it, alternating between two call
+depths: gen_NNNNNNN() called by driver() itself, and deep_NNNNNN() called by helper() under
+driver(). Both kinds have the same source shape (file, first line, locals, size) and names of
+the same length, so the memory of a freed code object, and of its name, is soon reused by one
+of the other kind: a profiler that trusts a stale cache names it wrongly.
+Usage: code_churn.py SECONDS N (N: loop iterations per generated function).
+Result: {"generated": functions created of each kind, "longest_call": the most CPU time (s) one
+generated function took, "calls": CPU time of all the calls}"""
+import os
+import sys
+import threading
+import time
+
+FILENAME = "<generated>"
+TEMPLATE = "def {name}(n):\n    total = 0\n    for i in range(n):\n        total += i\n    return total\n"
+CALLS = {"longest_call": 0.0, "calls": 0.0}
+
+
+def account(spent):
+    CALLS["calls"] += spent
+    CALLS["longest_call"] = max(CALLS["longest_call"], spent)
+
+
+def helper(number, n):
+    name = "deep_%06d" % number
+    namespace = {}
+    exec(compile(TEMPLATE.format(name=name), FILENAME, "exec"), namespace)
+    function = namespace.pop(name)
+    del namespace
+    start = time.thread_time()
+    function(n)
+    account(time.thread_time() - start)
+
+
+def driver(seconds, n):
+    end = time.monotonic() + seconds
+    number = 0
+    while time.monotonic() < end:
+        number += 1
+        name = "gen_%07d" % number
+        namespace = {}
+        exec(compile(TEMPLATE.format(name=name), FILENAME, "exec"), namespace)
+        function = namespace.pop(name)
+        del namespace
+        start = time.thread_time()
+        function(n)
+        account(time.thread_time() - start)
+        del function  # the last reference: code object, name and qualname are freed here
+        helper(number, n)
+    return number
+
+
+def main():
+    seconds, n = float(sys.argv[1]), int(sys.argv[2])
+    print("ready", threading.get_native_id(), flush=True)
+    sys.stdin.readline()
+    generated = driver(seconds, n)
+    # JSON by hand: json.dumps would put stdlib frames under main() in the last samples.
+    print('result {"generated": %d, "longest_call": %r, "calls": %r}'
+          % (generated, CALLS["longest_call"], CALLS["calls"]), flush=True)
+
+
+main()
+# No interpreter finalization: its frames (threading._shutdown, code being freed) are not
+# part of the shapes the test expects.
+os._exit(0)
