@@ -4,8 +4,9 @@
 //
 // Input (little-endian, see fuzz_input.h):
 //   u8 flags       bit 0: the frame's fingerprint is computed from the memory (else taken from the
-//                  input); bit 1: 3.13+ layouts take the fields a target's _Py_DebugOffsets may
-//                  set (discover/debug_offsets.cpp) from kLayoutFields u16s that follow
+//                  input); bit 1: a u16 n and n bytes follow, a target's _Py_DebugOffsets table:
+//                  the 3.13+ layouts it passes apply_debug_offsets for (its own minor's, if
+//                  valid) are what a hostile interpreter may set; the others stay static
 //   frame          u64 code, i32 instr, u32 fingerprint, i32 second instr
 //   u8 count       memory blocks (at most kMaxBlocks), each: u8 kind, u64 address, then
 //     kind 0 raw    u16 n, n bytes
@@ -16,7 +17,6 @@
 // Typed blocks are laid out at the offsets of the layout being tried, so one input is a
 // plausible code object for every version; header values stay whatever the input says.
 
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "discover/cpython_layout.h"
+#include "discover/debug_offsets.h"
 #include "fuzz_input.h"
 #include "stprof_abi.h"
 #include "symbolize/code_symbolizer.h"
@@ -35,7 +36,6 @@ using namespace stprof;
 namespace {
 
 constexpr size_t kMaxBlocks = 16;
-constexpr size_t kLayoutFields = 10;
 
 struct Block {
   uint8_t kind = 0;
@@ -122,10 +122,8 @@ bool same(const std::optional<FrameSymbol>& a, const std::optional<FrameSymbol>&
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::Input in(data, size);
   const uint8_t flags = in.take<uint8_t>();
-  std::array<uint16_t, kLayoutFields> fields{};
-  if (flags & 2) {
-    for (uint16_t& field : fields) field = in.take<uint16_t>();
-  }
+  const std::span<const uint8_t> debug_offsets =
+      (flags & 2) ? in.take_sized() : std::span<const uint8_t>();
   stprof_frame frame{};
   frame.code = in.take<uint64_t>();
   frame.instr = in.take<int32_t>();
@@ -156,16 +154,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Result<CPythonLayout> layout_or = layout_for(PythonVersion{3, minor, 0});
     FUZZ_CHECK(layout_or.ok());
     CPythonLayout layout = *layout_or;
-    if ((flags & 2) && minor >= 13) {
-      // Any value up to 0xffff passes apply_debug_offsets for these (co_firstlineno must stay).
-      uint16_t* targets[kLayoutFields] = {
-          &layout.code_filename, &layout.code_name, &layout.code_qualname,
-          &layout.code_linetable, &layout.bytes_size, &layout.bytes_data,
-          &layout.unicode_state, &layout.unicode_length, &layout.unicode_ascii_data,
-          &layout.unicode_compact_data};
-      for (size_t i = 0; i < kLayoutFields; i++) *targets[i] = fields[i];
-      derive_walker_fields(layout);  // as apply_debug_offsets does
+    if ((flags & 2) && debug_offsets_size(PythonVersion{3, minor, 0}) > 0) {
+      (void)apply_debug_offsets(PythonVersion{3, minor, 0}, debug_offsets, layout);  // or static
     }
+    // What fingerprint_now() relies on, for static and target-given layouts alike: the name
+    // pointer lies inside the fingerprint window.
+    const stprof_process& walker = layout.walker;
+    FUZZ_CHECK(walker.code_fingerprint_size >= 8 &&
+               walker.code_fingerprint_size <= STPROF_CODE_WINDOW &&
+               walker.code_name >= walker.code_fingerprint &&
+               walker.code_name + 8 <= walker.code_fingerprint + walker.code_fingerprint_size);
 
     FakeProcessMemory memory;
     for (const Block& b : blocks) memory.add(b.address, lay_out(b, layout));
@@ -180,7 +178,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       uint32_t name_size = stprof_name_window_size(&w);
       if (w.code_fingerprint_size <= STPROF_CODE_WINDOW &&
           memory.read(frame.code + w.code_fingerprint, window, w.code_fingerprint_size)) {
-        std::memcpy(&name, window + (w.code_name - w.code_fingerprint) % (STPROF_CODE_WINDOW - 7), 8);
+        std::memcpy(&name, window + (w.code_name - w.code_fingerprint), 8);  // checked above
         if (!name || !memory.read(name + w.str_length, name_window, name_size)) name_size = 0;
         sampled.fingerprint = stprof_fingerprint(window, name_window, name_size, &w);
       }

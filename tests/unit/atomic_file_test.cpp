@@ -221,3 +221,18 @@ TEST(CheckWritable, MissingDirectoryIsAnErrorNamingThePath) {
 
 }  // namespace
 }  // namespace stprof
+
+namespace stprof {
+namespace {
+
+TEST(WriteFileAtomically, DeviceIsWrittenInPlaceNotReplaced) {
+  // Renaming a temporary file over /dev/null would turn the device into a regular file.
+  ASSERT_TRUE(check_writable("/dev/null"));
+  ASSERT_TRUE(write_file_atomically("/dev/null", "profile\n"));
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+}  // namespace
+}  // namespace stprof

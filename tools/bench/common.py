@@ -362,6 +362,15 @@ def proc_runtime_seconds(pid):
     return total / 1e9
 
 
+def forks_since_boot():
+    """The `processes` line of /proc/stat: forks on the host since boot."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("processes "):
+                return int(line.split()[1])
+    return 0
+
+
 def cpu_steal_idle():
     """(total, idle, steal) jiffies from /proc/stat's cpu line."""
     with open("/proc/stat") as f:

@@ -1,5 +1,6 @@
 """The five measurements. Each takes the run's context and returns plain data (saved as JSON
 beside the report, rendered by report.py)."""
+import json
 import os
 import signal
 import subprocess
@@ -7,7 +8,7 @@ import time
 
 import bpfinfo
 from common import (Attached, Lines, Stprof, Workload, austin_command, cpu_steal_idle,
-                    dmesg_lines, folded_depths, proc_runtime_seconds, leaf_totals_austin, leaf_totals_folded,
+                    dmesg_lines, folded_depths, forks_since_boot, proc_runtime_seconds, leaf_totals_austin, leaf_totals_folded,
                     leaf_totals_tachyon, log, popen, read_sysctl, reap_many,
                     reap, tachyon_command, write_sysctl)
 
@@ -97,7 +98,14 @@ def slowdown(ctx):
             data["runs"].append(dict(previous, interpreter=interpreter.name, tool=None, round=round_index))
             for tool, rate in configs:
                 serial += 1
-                profiled = _tool_run(ctx, interpreter, tool, rate, serial)
+                try:
+                    profiled = _tool_run(ctx, interpreter, tool, rate, serial)
+                except RuntimeError as error:  # one failed attach must not lose the section
+                    data.setdefault("failures", []).append(
+                        {"interpreter": interpreter.name, "tool": tool, "rate": rate, "round": round_index,
+                         "error": str(error)[-500:]})
+                    log("slowdown: %s at %d Hz failed: %s" % (tool, rate, error))
+                    continue
                 following = _tool_run(ctx, interpreter, None, 0, serial)
                 data["runs"].append(dict(profiled, interpreter=interpreter.name, tool=tool, rate=rate,
                                          round=round_index,
@@ -259,20 +267,24 @@ def sample_rates(ctx):
         max_before = int(read_sysctl("kernel.perf_event_max_sample_rate"))
         workload = Workload(ctx.interpreters["host"], "deep.py", 10, ctx.rate_seconds + 60)
         workload.go()
+        # Every other CPU busy too (a shell loop): an idle CPU's cpu-clock interrupts depend on
+        # how the platform wakes an idle (v)CPU, which is not what this measures.
+        loops = [popen(["sh", "-c", "while :; do :; done"]) for _ in range(ctx.cpus - 1)]
         row = {"rate": rate, "max_sample_rate_before": max_before}
         profiler = None
         try:
             output = os.path.join(ctx.tmpdir, "rate-%d.folded" % rate)
-            cpu_before = proc_runtime_seconds(workload.pid)
             try:
                 profiler = Stprof(ctx.binary, ["-F", rate, "-p", workload.pid], output)
             except RuntimeError as error:
                 row["error"] = str(error)
             if profiler is not None:
+                # The thread's CPU time while the sampler is attached (start-up excluded).
+                cpu_before, wall_before = proc_runtime_seconds(workload.pid), time.monotonic()
                 time.sleep(ctx.rate_seconds)
+                cpu_after, wall_after = proc_runtime_seconds(workload.pid), time.monotonic()
                 summary = profiler.stop()
                 profiler = None
-                cpu_after = proc_runtime_seconds(workload.pid)
                 duration = summary["duration_seconds"]
                 row.update({
                     "duration_seconds": duration, "cpus": summary["cpus"],
@@ -280,8 +292,10 @@ def sample_rates(ctx):
                     "ticks_requested": rate * duration * summary["cpus"],
                     "python_samples": summary["samples"],
                     "thread_requested": rate * duration,
+                    "window_seconds": wall_after - wall_before,
                     "thread_cpu_seconds": cpu_after - cpu_before,  # schedstat: precise
                     "counters": summary["counters"], "not_counted": summary["not_counted"],
+                    "incomplete": summary["incomplete"],
                 })
                 if os.path.exists(output):
                     os.unlink(output)
@@ -289,6 +303,7 @@ def sample_rates(ctx):
             if profiler is not None:
                 reap(profiler.process)
             workload.kill()
+            reap_many(loops)
         new = dmesg_lines()[before_dmesg:]
         row["dmesg"] = [line for line in new if "perf" in line.lower()]
         row["max_sample_rate_after"] = int(read_sysctl("kernel.perf_event_max_sample_rate"))
@@ -342,7 +357,7 @@ def scale(ctx):
 def _scale_run(ctx):
     output = os.path.join(ctx.tmpdir, "scale.folded")
     command = [ctx.binary, "--all-python", "-F", "99", "-d", str(ctx.scale_seconds), "-o", output, "--json"]
-    started = time.monotonic()
+    started, forks_before = time.monotonic(), forks_since_boot()
     process = popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = Lines(process.stdout), Lines(process.stderr)
     # Steady state: CPU time between 3 s after the start and 1 s before the end (start-up, i.e.
@@ -362,11 +377,12 @@ def _scale_run(ctx):
     summary = None
     for line in reversed(stdout.splitlines()):
         if line.startswith("{"):
-            summary = __import__("json").loads(line)
+            summary = json.loads(line)
             break
     if os.path.exists(output):
         os.unlink(output)
     row = {"wall_seconds": wall, "utime": usage.ru_utime, "stime": usage.ru_stime,
+           "host_forks_per_second": (forks_since_boot() - forks_before) / wall,
            "maxrss_kb": usage.ru_maxrss, "exit_code": process.returncode,
            "cpu_percent_of_core": 100.0 * (usage.ru_utime + usage.ru_stime) / wall,
            "stderr": stderr.strip()[-1000:] if summary is None else ""}

@@ -40,10 +40,29 @@ Result<TempFile> create_temp_beside(const std::string& path) {
   return TempFile{std::move(fd), std::string(temp.data())};
 }
 
+// An existing path that is not a regular file (/dev/null, a FIFO, a terminal) is written in
+// place: renaming over it would replace the device with a file.
+bool is_special_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+Result<void> write_in_place(const std::string& path, const std::string& content) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid() || !write_all(fd.get(), content)) {
+    return make_error("cannot write " + path + ": " + errno_text(errno));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> check_writable(const std::string& path) {
   if (path == "-") return {};
+  if (is_special_file(path)) {
+    if (::access(path.c_str(), W_OK) != 0) return make_error("cannot write " + path + ": " + errno_text(errno));
+    return {};
+  }
   Result<TempFile> temp = create_temp_beside(path);
   if (!temp) return temp.error();
   ::unlink(temp->path.c_str());
@@ -55,6 +74,7 @@ Result<void> write_file_atomically(const std::string& path, const std::string& c
     if (!write_all(STDOUT_FILENO, content)) return make_error("cannot write to stdout: " + errno_text(errno));
     return {};
   }
+  if (is_special_file(path)) return write_in_place(path, content);
   Result<TempFile> temp = create_temp_beside(path);
   if (!temp) return temp.error();
   UniqueFd& fd = temp->fd;
