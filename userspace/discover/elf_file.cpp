@@ -5,11 +5,15 @@
 
 #include <unistd.h>
 
+#include <cstdint>
+
 namespace stprof {
 
 Result<ElfFile> ElfFile::open(UniqueFd fd, const std::string& path) {
   if (elf_version(EV_CURRENT) == EV_NONE) return make_error("libelf is too old");
-  Elf* elf = elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr);
+  // ELF_C_READ, not ELF_C_READ_MMAP: a file another process truncates while we read it (a
+  // library in a container's writable directory) must not SIGBUS the profiler.
+  Elf* elf = elf_begin(fd.get(), ELF_C_READ, nullptr);
   if (!elf) return make_error("cannot read ELF " + path + ": " + elf_errmsg(-1));
   ElfFile file(std::move(fd), elf);
   GElf_Ehdr header;
@@ -73,9 +77,16 @@ std::optional<ElfSymbol> ElfFile::find_symbol(const std::string& name) const {
 
 bool ElfFile::read_at_vaddr(uint64_t vaddr, void* out, size_t size) const {
   for (const LoadSegment& segment : segments_) {
-    if (vaddr < segment.vaddr || vaddr + size > segment.vaddr + segment.file_size) continue;
-    off_t offset = static_cast<off_t>(segment.file_offset + (vaddr - segment.vaddr));
-    return ::pread(fd_.get(), out, size, offset) == static_cast<ssize_t>(size);
+    // Hostile headers: every sum is checked so that nothing wraps around.
+    if (vaddr < segment.vaddr || size > segment.file_size ||
+        vaddr - segment.vaddr > segment.file_size - size) {
+      continue;
+    }
+    uint64_t offset = segment.file_offset + (vaddr - segment.vaddr);
+    if (offset < segment.file_offset || offset > static_cast<uint64_t>(INT64_MAX) - size) {
+      return false;
+    }
+    return ::pread(fd_.get(), out, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
   }
   return false;
 }

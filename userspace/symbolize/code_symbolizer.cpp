@@ -15,7 +15,7 @@ std::optional<uint32_t> CodeSymbolizer::fingerprint_now(uint64_t address,
   uint8_t name_window[STPROF_NAME_WINDOW + 8] = {};
   uint32_t code_size = walker.code_fingerprint_size;
   uint32_t name_at = walker.code_name - walker.code_fingerprint;
-  if (code_size > STPROF_CODE_WINDOW || name_at + 8 > code_size ||
+  if (code_size > STPROF_CODE_WINDOW || name_at > code_size || code_size - name_at < 8 ||
       !memory_.read(address + walker.code_fingerprint, window, code_size)) {
     return std::nullopt;
   }

@@ -24,7 +24,9 @@ std::optional<std::vector<int>> parse_cpu_list(std::string_view text) {
         return std::nullopt;
       }
     }
-    if (first < 0 || last < first || last > 65535) return std::nullopt;
+    if (first < 0 || last < first || last > 65535 || cpus.size() + (last - first) > 65536) {
+      return std::nullopt;
+    }
     for (int cpu = first; cpu <= last; cpu++) cpus.push_back(cpu);
   }
   if (cpus.empty()) return std::nullopt;
