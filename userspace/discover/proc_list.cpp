@@ -1,6 +1,10 @@
 #include "discover/proc_list.h"
 
+#include <dirent.h>
+
 #include <charconv>
+#include <memory>
+#include <string_view>
 #include <filesystem>
 
 #include "util/files.h"
@@ -8,10 +12,13 @@
 namespace stprof {
 
 std::vector<int> list_pids(const std::string& proc_root) {
+  // readdir rather than std::filesystem::directory_iterator, which stops at the first error
+  // (processes come and go while /proc is listed) and would lose the rest of the list.
   std::vector<int> pids;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(proc_root, error)) {
-    std::string name = entry.path().filename().string();
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(proc_root.c_str()), ::closedir);
+  if (!dir) return pids;
+  while (const dirent* entry = ::readdir(dir.get())) {
+    std::string_view name = entry->d_name;
     int pid = 0;
     auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
     if (ec == std::errc() && end == name.data() + name.size() && pid > 0) pids.push_back(pid);

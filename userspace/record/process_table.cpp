@@ -154,6 +154,7 @@ void ProcessTable::adopt_fork(int child, int parent) {
 
 ProcessTable::Warnings ProcessTable::handle(const stprof_event& event) {
   Warnings warnings;
+
   int pid = static_cast<int>(event.pid);
   TrackedProcess* current = find(pid);
   switch (event.kind) {
@@ -196,6 +197,9 @@ ProcessTable::Warnings ProcessTable::retry_pending() {
                                                kExecRetryDelays[pending.attempt - 1]);
       ++it;
     } else {
+      // A process still starting when its retries ran out (a loaded machine) gets one more
+      // look at the next rescan instead of being ignored until it execs again.
+      if (outcome == Outcome::kRejected && last) ignored_.erase(pid);
       it = pending_.erase(it);
     }
   }
@@ -215,7 +219,11 @@ ProcessTable::Warnings ProcessTable::rescan() {
   for (auto& [pid, process] : processes_) {
     if (process.exited) continue;
     std::optional<ProcStat> stat = read_proc_stat(pid);
-    if (!stat || stat->start_time != process.info.start_time) end(process);
+    // Unregistered in the kernel but alive: it execed and the event has not been seen.
+    if (!stat || stat->start_time != process.info.start_time ||
+        !sampler_.is_registered(static_cast<__u32>(pid))) {
+      end(process);
+    }
   }
   if (!filter_.watches_new_processes()) return warnings;
   int self = static_cast<int>(::getpid());
