@@ -94,12 +94,13 @@ class Scenarios(unittest.TestCase):
         for shape, chain in chains.items():
             expected = ["<module>", "main"] + chain
             samples = sum(s.count for s in stacks if s.functions == expected)
-            self.assertGreater(samples, 20, "%s: no stack %s in\n%s" % (
+            # ~180 samples each on a quiet machine; the exact chain must be there at all.
+            self.assertGreater(samples, 5, "%s: no stack %s in\n%s" % (
                 shape, expected, "\n".join(";".join(s.functions) for s in stacks[:40])))
         # A coroutine shows its own frames while it runs, under the event loop's frames.
         coroutine = [s for s in stacks if "run_coroutine" in s.functions
                      and s.functions[-2:] == ["coro_main", "coro_leaf"]]
-        self.assertGreater(sum(s.count for s in coroutine), 20)
+        self.assertGreater(sum(s.count for s in coroutine), 5)
         # Nothing else shows up inside Shape.__init__'s callers (3.13+ pushes a hidden
         # __init__ trampoline frame between the class call and __init__).
         for stack in stacks:
@@ -114,7 +115,7 @@ class Scenarios(unittest.TestCase):
             profiled_tids = {s.tid for s in stacks if function in s.functions}
             self.assertEqual(profiled_tids, {tid}, "%s ran on thread %d" % (function, tid))
             samples = sum(s.count for s in stacks if function in s.functions)
-            self.assertGreater(samples, 100, function)
+            self.assertGreater(samples, 30, function)  # ~1000 each on a quiet machine
 
 
 if __name__ == "__main__":
