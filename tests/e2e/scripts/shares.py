@@ -2,6 +2,7 @@
 timed with time.thread_time() so the test compares the profile against the script's own truth.
 Usage: shares.py SECONDS"""
 import json
+import random
 import sys
 import threading
 import time
@@ -26,11 +27,14 @@ class Worker:
         self.spent = {"heavy": 0.0, "light": 0.0}
 
     def run(self, seconds):
+        # Call lengths vary at random: a fixed heavy/light rhythm would beat against the fixed
+        # sampling period and bias the shares (aliasing), which is not what is measured here.
+        rng = random.Random(1)
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             for name, function, n in (("heavy", heavy, 30000), ("light", light, 10000)):
                 start = time.thread_time()
-                function(n)
+                function(rng.randint(n // 2, n * 3 // 2))
                 self.spent[name] += time.thread_time() - start
 
 
