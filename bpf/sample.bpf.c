@@ -48,7 +48,6 @@ static __always_inline bool add_count(void *counts_map, struct stprof_count_key 
 
 SEC("perf_event")
 int stprof_sample(struct bpf_perf_event_data *ctx) {
-  count(STPROF_SAMPLES);
   __u64 pid_tgid = bpf_get_current_pid_tgid();
   __u32 pid = pid_tgid >> 32;
   __u32 tid = (__u32)pid_tgid;

@@ -29,9 +29,11 @@
 #define STPROF_NAME_CHARS 32
 
 /* Counters the sampler bumps, per CPU. Every early exit of the sampler has exactly one id here.
+ * Every sample ends in exactly one of the outcomes SAMPLES_RECORDED .. EXIT_COUNT_MAP_FULL (kept
+ * contiguous), so SAMPLES is not counted in the kernel: userspace sums the outcomes.
  * X(id, description): the id becomes STPROF_<id> in C and the description is what `-v` prints. */
 #define STPROF_COUNTERS(X)                                                              \
-  X(SAMPLES, "perf events handled")                                                     \
+  X(SAMPLES, "perf events handled (the sum of the outcomes below)")                     \
   X(SAMPLES_RECORDED, "Python stacks counted")                                          \
   X(EXIT_NOT_PYTHON, "task is not a registered Python process")                         \
   X(EXIT_NO_FSBASE, "task has no thread pointer (FS base)")                             \

@@ -82,6 +82,11 @@ Counters Drainer::read_counters() const {
     if (bpf_map_lookup_elem(maps_.counters, &id, per_cpu.data()) != 0) continue;
     for (__u64 value : per_cpu) totals[id] += value;
   }
+  // Every sample ends in one outcome; the sampler saves a map lookup by not counting the total.
+  totals[STPROF_SAMPLES] = 0;
+  for (__u32 id = STPROF_SAMPLES_RECORDED; id <= STPROF_EXIT_COUNT_MAP_FULL; id++) {
+    totals[STPROF_SAMPLES] += totals[id];
+  }
   return totals;
 }
 
