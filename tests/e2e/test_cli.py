@@ -137,6 +137,15 @@ class RunEdges(unittest.TestCase):
                 late.wait()
             self.assertTrue(profiler.profile().of_pid(late.pid), profiler.stderr)
 
+    def test_profiler_runs_at_its_niceness(self):
+        def niceness(pid):  # field 19 of /proc/PID/stat, counted after the ")" ending comm
+            with open("/proc/%d/stat" % pid) as f:
+                return int(f.read().rsplit(")", 1)[1].split()[16])
+        for args, expected in (((), -10), (("--nice", 5), 5)):
+            with Profiler("--all-python", "-d", 1, *args) as profiler:
+                self.assertEqual(niceness(profiler.process.pid), expected, args)
+                self.assertEqual(profiler.wait(), 0, profiler.stderr)
+
     def test_all_python_sees_several_processes(self):
         targets = [subprocess.Popen(self.python.command("burn.py", 4)) for _ in range(3)]
         try:

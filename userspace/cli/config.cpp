@@ -63,6 +63,11 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   app.add_option("-F,--frequency", config.frequency_hz, "Samples per second per CPU")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  auto* nice = app.add_option("--nice", config.nice,
+                              "The profiler's own scheduling niceness, so that busy CPUs do not "
+                              "delay it (below 0 needs CAP_SYS_NICE)")
+                   ->check(CLI::Range(-20, 19))
+                   ->capture_default_str();
 
   std::vector<std::string> paths;
   app.add_option("-o,--output", paths,
@@ -129,6 +134,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     return std::nullopt;
   };
   config.live = config.live || top->parsed();
+  config.nice_given = nice->count() > 0;
   if (paths.empty() && !config.live) paths.push_back("-");
   int to_stdout = 0;
   for (const std::string& path : paths) {

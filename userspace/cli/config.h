@@ -25,6 +25,11 @@ struct Config {
   std::vector<std::string> cgroups;        // --cgroup (cgroup v2 directory)
   double duration_seconds = 0;  // 0: until Ctrl-C / SIGTERM (live: or q)
   int frequency_hz = 99;
+  // The profiler's own niceness. Below 0 by default: on a host whose CPUs are all busy a
+  // profiler at nice 0 falls seconds behind registering new processes and overruns -d; its own
+  // work is under 1% of a core, so the boost costs the workload next to nothing.
+  int nice = -10;
+  bool nice_given = false;  // --nice named: failing to apply it is worth a warning
   // Where the profile goes, each in its format (--format, else the file's extension). Never
   // empty when recording; in the live view only what -o named explicitly.
   std::vector<Output> outputs;

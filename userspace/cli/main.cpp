@@ -3,12 +3,16 @@
 //   1  error: nothing written (the message says why and what to do)
 //   2  bad command line
 //   3  profile written, but some requested processes could not be profiled (warned about)
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "bpf/sampler.h"
 #include "cli/config.h"
@@ -49,6 +53,13 @@ stprof::TargetFilter target_filter(const stprof::Config& config) {
   return filter;
 }
 
+// Before any thread exists: on Linux the niceness is per thread, and threads inherit it.
+std::optional<std::string> set_niceness(int nice) {
+  if (::setpriority(PRIO_PROCESS, 0, nice) == 0) return std::nullopt;
+  return "cannot run at nice " + std::to_string(nice) + " (" + std::strerror(errno) +
+         "): give the profiler CAP_SYS_NICE or choose --nice 0 or above";
+}
+
 int usage_error(const std::string& message) {
   std::cerr << message << "\nRun with --help for more information.\n";
   return 2;
@@ -71,6 +82,10 @@ int main(int argc, char** argv) {
   if (auto ok = stprof::check_kernel_btf(); !ok) return fail(ok.error().message);
   for (const stprof::Output& output : config->outputs) {
     if (auto ok = stprof::check_writable(output.path); !ok) return fail(ok.error().message);
+  }
+
+  if (std::optional<std::string> problem = set_niceness(config->nice); problem && config->nice_given) {
+    std::cerr << "stprof-bpf: warning: " << *problem << "\n";
   }
 
   struct sigaction action{};
