@@ -214,31 +214,25 @@ std::optional<ProcessTable::Clock::time_point> ProcessTable::next_retry() const 
   return next;
 }
 
-ProcessTable::Warnings ProcessTable::rescan() {
+ProcessTable::Warnings ProcessTable::rescan(bool events_were_lost) {
   Warnings warnings;
+  // Exit and exec remove the kernel's registration whether or not their events got through.
   for (auto& [pid, process] : processes_) {
-    if (process.exited) continue;
-    std::optional<ProcStat> stat = read_proc_stat(pid);
-    // Unregistered in the kernel but alive: it execed and the event has not been seen.
-    if (!stat || stat->start_time != process.info.start_time ||
-        !sampler_.is_registered(static_cast<__u32>(pid))) {
-      end(process);
-    }
+    if (!process.exited && !sampler_.is_registered(static_cast<__u32>(pid))) end(process);
   }
   if (!filter_.watches_new_processes()) return warnings;
   int self = static_cast<int>(::getpid());
   for (int pid : list_pids()) {
     if (pid == self || pending_.count(pid)) continue;
+    if (TrackedProcess* tracked = find(pid); tracked && !tracked->exited) continue;
     std::optional<ProcStat> stat = read_proc_stat(pid);
     if (!stat) continue;
-    auto tracked = processes_.find(pid);
-    if (tracked != processes_.end() && !tracked->second.exited &&
-        tracked->second.info.start_time == stat->start_time) {
-      continue;
-    }
+    // Unchanged since it was judged. An exec sends an event that clears the judgement; only
+    // when events were lost is the executable compared as well.
     auto ignored = ignored_.find(pid);
     if (ignored != ignored_.end() && ignored->second.start_time == stat->start_time &&
-        ignored->second.vsize == stat->vsize && ignored->second.exe == read_exe_link(pid)) {
+        ignored->second.vsize == stat->vsize &&
+        (!events_were_lost || ignored->second.exe == read_exe_link(pid))) {
       continue;
     }
     consider(pid, filter_.requested(pid), warnings);

@@ -92,7 +92,9 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
     drain();
     if (now >= next_rescan) {
       next_rescan += options_.rescan_interval;
-      warn_all(processes_.rescan());
+      uint64_t events_lost = drainer_.read_counters()[STPROF_EVENTS_LOST];
+      warn_all(processes_.rescan(events_lost != events_lost_at_rescan_));
+      events_lost_at_rescan_ = events_lost;
     }
     tick();
     if (!processes_.watches_new_processes() && processes_.alive_count() == 0) {

@@ -83,6 +83,7 @@ class Recorder {
   uint64_t unknown_frames_ = 0;
   uint64_t unstarted_samples_ = 0;
   bool targets_exited_ = false;
+  uint64_t events_lost_at_rescan_ = 0;  // EVENTS_LOST when the last rescan ran
 };
 
 }  // namespace stprof
