@@ -77,6 +77,7 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
       .scratch = scratch,
       .frame = current_frame(proc, tstate),
       .hash = 0x84222325cbf29ce4ULL,
+      .serial = ++scratch->walks,
   };
   if (walk.frame) bpf_loop(2 * STPROF_MAX_DEPTH, frame_walk_step, &walk, 0);
   if (walk.depth == 0) {

@@ -189,20 +189,24 @@ static inline __u32 stprof_name_window_size(const struct stprof_process *p) {
   return size > STPROF_NAME_WINDOW ? STPROF_NAME_WINDOW : size;
 }
 
+static inline __u64 stprof_rotl7(__u64 v) { return (v << 7) | (v >> 57); }
+
 /* Fingerprint of a code object, from what the sampler reads per frame: `code` holds the code
  * window (p->code_fingerprint_size bytes at code + p->code_fingerprint) and `name` the name window
- * (`name_size` bytes at name + p->str_length; 0 when unreadable). It hashes the window's immutable
+ * (`name_size` bytes at name + p->str_length; 0 when unreadable). It covers the window's immutable
  * words and the name's length and, for an ASCII name, its first STPROF_NAME_CHARS characters: a
  * freed code object is often replaced at the same address by one whose window bytes are all the
- * same (its name string even reuses the old one's memory), but not its name. */
+ * same (its name string even reuses the old one's memory), but not its name.
+ * The sampler runs this for every frame, so words are folded in by xor-rotate (two dependent
+ * instructions each, no multiply) and mixed once at the end. */
 static inline __u32 stprof_fingerprint(const __u8 *code, const __u8 *name, __u32 name_size,
                                        const struct stprof_process *p) {
-  __u64 h = 0xcbf29ce484222325ULL, word = 0;
+  __u64 h = 0, word = 0;
   for (__u32 i = 0; i < STPROF_CODE_WINDOW / 8; i++) {
     if (8 * i + 8 > p->code_fingerprint_size) break;
     if (!((p->code_fingerprint_mask >> i) & 1)) continue;
     __builtin_memcpy(&word, code + 8 * i, 8);
-    h = stprof_mix64(h, word);
+    h = stprof_rotl7(h) ^ word;
   }
   /* Offsets into `name` are masked as well as checked, so the BPF verifier can bound them:
    * `name` must have 8 bytes of slack after STPROF_NAME_WINDOW. */
@@ -213,17 +217,18 @@ static inline __u32 stprof_fingerprint(const __u8 *code, const __u8 *name, __u32
   if (name_size >= 8 && state_at + 4 <= name_size) {
     __builtin_memcpy(&length, name, 8);
     __builtin_memcpy(&state, name + state_at, 4);
-    h = stprof_mix64(h, length);
+    h = stprof_rotl7(h) ^ length;
     if ((state >> 6) & 1) { /* ASCII: its characters follow the header */
       for (__u32 i = 0; i < STPROF_NAME_CHARS / 8; i++) {
         __u32 at = (data_at + 8 * i) & (STPROF_NAME_WINDOW - 1);
         if (8 * i >= length || at + 8 > name_size) break;
         __builtin_memcpy(&word, name + at, 8);
         if (length - 8 * i < 8) word &= (1ULL << (8 * (length - 8 * i))) - 1;
-        h = stprof_mix64(h, word);
+        h = stprof_rotl7(h) ^ word;
       }
     }
   }
+  h = stprof_mix64(0xcbf29ce484222325ULL, h);
   return (__u32)(h ^ (h >> 32));
 }
 

@@ -1,8 +1,8 @@
 /* Walking a thread's Python frame chain, leaf first, into the per-CPU scratch stack.
  *
- * Per frame: one probe read of the frame's window (code, caller, instruction, owner fields) and
- * one of the code object's fingerprint window. Everything version-specific comes from
- * struct stprof_process; there is no per-version branch here. */
+ * Per frame: one probe read of the frame's window (code, caller, instruction, owner fields); per
+ * code object, one of its fingerprint window and one of its name. Everything version-specific
+ * comes from struct stprof_process; there is no per-version branch here. */
 #ifndef STPROF_FRAMES_BPF_H
 #define STPROF_FRAMES_BPF_H
 
@@ -15,6 +15,7 @@ struct frame_walk {
   __u64 hash;
   __u32 depth;
   __u16 flags;
+  __u64 serial; /* this walk's, for scratch->memo; 1 and up */
 };
 
 static __always_inline __u64 window_u64(const __u8 *window, __u32 offset) {
@@ -44,6 +45,39 @@ static __always_inline __s32 instruction_index(const struct stprof_process *proc
       return (__s32)((__u64)bytes >> 1);
     }
   }
+}
+
+/* The fingerprint of `code` (see stprof_fingerprint) into *fingerprint; false if it faulted.
+ * A code object met again in the same walk (recursion, a wrapper at several levels) is not read
+ * again: every frame holds a reference to its code object, and the thread is stopped while it
+ * is sampled, so during one walk an address names one code object. */
+static __always_inline bool code_fingerprint(struct frame_walk *walk, __u64 code, __u32 *fingerprint) {
+  const struct stprof_process *proc = walk->proc;
+  struct stprof_scratch *scratch = walk->scratch;
+  struct stprof_code_memo *memo =
+      &scratch->memo[((code >> 4) ^ (code >> 12)) & (STPROF_CODE_MEMO - 1)];
+  if (memo->walk == walk->serial && memo->code == code) {
+    *fingerprint = memo->fingerprint;
+    return true;
+  }
+  __u32 code_size = proc->code_fingerprint_size;
+  if (code_size > STPROF_CODE_WINDOW) code_size = STPROF_CODE_WINDOW;
+  if (bpf_probe_read_user(scratch->code, code_size, (const void *)(code + proc->code_fingerprint))) {
+    return false;
+  }
+  /* The name pointer is in the code window (userspace guarantees it); its str is read too. */
+  __u32 name_at = (__u32)proc->code_name - proc->code_fingerprint;
+  __u64 name = 0;
+  if (name_at <= STPROF_CODE_WINDOW - 8) __builtin_memcpy(&name, scratch->code + name_at, 8);
+  __u32 name_size = stprof_name_window_size(proc);
+  if (!name || bpf_probe_read_user(scratch->name, name_size, (const void *)(name + proc->str_length))) {
+    name_size = 0;
+  }
+  *fingerprint = stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
+  memo->code = code;
+  memo->fingerprint = *fingerprint;
+  memo->walk = walk->serial;
+  return true;
 }
 
 static long frame_walk_step(__u64 index, struct frame_walk *walk) {
@@ -83,20 +117,11 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
     return 0;
   }
 
-  __u32 code_size = proc->code_fingerprint_size;
-  if (code_size > STPROF_CODE_WINDOW) code_size = STPROF_CODE_WINDOW;
-  if (bpf_probe_read_user(scratch->code, code_size, (const void *)(code + proc->code_fingerprint))) {
+  __u32 fingerprint = 0;
+  if (!code_fingerprint(walk, code, &fingerprint)) {
     walk->flags |= STACK_FLAG_PARTIAL;
     count(STPROF_FRAME_READ_FAULT);
     return 1;
-  }
-  /* The name pointer is in the code window (userspace guarantees it); its str is read too. */
-  __u32 name_at = (__u32)proc->code_name - proc->code_fingerprint;
-  __u64 name = 0;
-  if (name_at <= STPROF_CODE_WINDOW - 8) __builtin_memcpy(&name, scratch->code + name_at, 8);
-  __u32 name_size = stprof_name_window_size(proc);
-  if (!name || bpf_probe_read_user(scratch->name, name_size, (const void *)(name + proc->str_length))) {
-    name_size = 0;
   }
 
   __u32 depth = walk->depth & (STPROF_MAX_DEPTH - 1);
@@ -104,7 +129,7 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
       &scratch->chunks[depth / STPROF_CHUNK_FRAMES].frames[depth % STPROF_CHUNK_FRAMES];
   out->code = code;
   out->instr = instruction_index(proc, scratch->frame, code);
-  out->fingerprint = stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
+  out->fingerprint = fingerprint;
   walk->hash = stprof_hash_frame(walk->hash, out);
   walk->depth++;
   return 0;

@@ -44,10 +44,22 @@ struct {
 STPROF_COUNTS_MAP counts_0 SEC(".maps") __weak;
 STPROF_COUNTS_MAP counts_1 SEC(".maps") __weak;
 
+/* Fingerprints of the code objects read during one walk, direct-mapped by address. An entry is
+ * valid for the walk whose serial it carries (see frames.bpf.h). */
+#define STPROF_CODE_MEMO 16
+struct stprof_code_memo {
+  __u64 code;
+  __u64 walk;
+  __u32 fingerprint;
+  __u32 pad;
+};
+
 /* The stack being built, one slot per CPU (a per-CPU array value cannot be this large).
  * max_entries is set to the number of possible CPUs by userspace before load. */
 struct stprof_scratch {
   struct stprof_chunk chunks[STPROF_MAX_CHUNKS];
+  struct stprof_code_memo memo[STPROF_CODE_MEMO];
+  __u64 walks; /* walks on this CPU so far: the serial of the latest (64 bits never wrap) */
   __u8 frame[STPROF_FRAME_WINDOW];
   __u8 code[STPROF_CODE_WINDOW];
   __u8 name[STPROF_NAME_WINDOW + 8]; /* slack: see stprof_fingerprint */

@@ -132,13 +132,14 @@ def _measure_prog(profiler, seconds):
             "bpftool": bpftool_show(after["id"])}
 
 
-def _deep_run(ctx, depth, seconds, copies, frequency):
-    """copies workloads spinning at depth; stprof-bpf on them; the program's run time per run."""
+def _deep_run(ctx, depth, seconds, copies, frequency, shape="distinct"):
+    """copies workloads spinning at depth (deep.py's SHAPE); stprof-bpf on them; the program's
+    run time per run."""
     workloads = []
     profiler = None
     try:
         for _ in range(copies):
-            workloads.append(Workload(ctx.interpreters["host"], "deep.py", depth, seconds + 60))
+            workloads.append(Workload(ctx.interpreters["host"], "deep.py", depth, seconds + 60, shape))
         for workload in workloads:
             workload.go()  # spinning before the profiler starts: its whole life is at this depth
         output = os.path.join(ctx.tmpdir, "deep-%d.folded" % depth)
@@ -159,7 +160,7 @@ def _deep_run(ctx, depth, seconds, copies, frequency):
     counters = summary["counters"]
     whole = [d for d, ok, _ in rows if ok]
     measured.update({
-        "depth": depth, "copies": copies, "frequency_hz": frequency,
+        "depth": depth, "shape": shape, "copies": copies, "frequency_hz": frequency,
         "ns_per_sample": measured["run_time_ns"] / max(1, measured["run_cnt"]),
         "python_fraction": counters.get("samples_recorded", 0) / max(1, counters.get("samples", 1)),
         "counters": counters, "deepest_whole": max(whole) if whole else 0,
@@ -171,7 +172,7 @@ def _deep_run(ctx, depth, seconds, copies, frequency):
 
 
 def kernel_cost(ctx, non_python_ns=None):
-    data = {"depths": [], "limit_probes": [], "seconds": ctx.cost_seconds}
+    data = {"depths": [], "recursive": [], "limit_probes": [], "seconds": ctx.cost_seconds}
     old_stats = read_sysctl("kernel.bpf_stats_enabled")
     write_sysctl("kernel.bpf_stats_enabled", 1)
     load = Load()
@@ -222,18 +223,20 @@ def kernel_cost(ctx, non_python_ns=None):
             for loop in loops:
                 reap(loop)
 
-        for depth in ctx.cost_depths:
-            log("kernel cost: depth %d" % depth)
-            measured = _deep_run(ctx, depth, ctx.cost_seconds, ctx.cpus, 1000)
-            measured.pop("info")
-            measured.pop("bpftool")
-            # Samples that were not of the deep workloads (another task, idle) cost about what
-            # a non-Python sample costs; take them out to get the cost of a Python sample.
-            f = measured["python_fraction"]
-            if f > 0:
-                measured["ns_per_python_sample"] = (
-                    measured["ns_per_sample"] - (1 - f) * c_other) / f
-            data["depths"].append(measured)
+        for shape, depths, rows in (("distinct", ctx.cost_depths, data["depths"]),
+                                    ("recursive", ctx.recursive_cost_depths, data["recursive"])):
+            for depth in depths:
+                log("kernel cost: depth %d, %s functions" % (depth, shape))
+                measured = _deep_run(ctx, depth, ctx.cost_seconds, ctx.cpus, 1000, shape)
+                measured.pop("info")
+                measured.pop("bpftool")
+                # Samples that were not of the deep workloads (another task, idle) cost about
+                # what a non-Python sample costs; take them out to get the cost of a Python one.
+                f = measured["python_fraction"]
+                if f > 0:
+                    measured["ns_per_python_sample"] = (
+                        measured["ns_per_sample"] - (1 - f) * c_other) / f
+                rows.append(measured)
         for depth in ctx.limit_probes:
             log("depth limit: depth %d" % depth)
             measured = _deep_run(ctx, depth, 1.0, 1, 1000)

@@ -1,7 +1,9 @@
-"""Spins at the bottom of a Python stack of exactly DEPTH frames (<module>, DEPTH-2 calls of
-down(), spin()); DEPTH >= 3. Protocol: prints "ready PID" once at the bottom, waits for a line on stdin,
-spins for SECONDS, prints "result {json}" with the thread's CPU time while spinning.
-Usage: deep.py DEPTH SECONDS"""
+"""Spins at the bottom of a Python stack of exactly DEPTH frames (<module>, DEPTH-2 calls, spin());
+DEPTH >= 3. SHAPE "distinct" (the default) makes every one of those calls a function of its own,
+the worst case for a profiler that reads each code object once per stack; "recursive" calls one
+function DEPTH-2 times. Protocol: prints "ready PID" once at the bottom, waits for a line on
+stdin, spins for SECONDS, prints "result {json}" with the thread's CPU time while spinning.
+Usage: deep.py DEPTH SECONDS [distinct|recursive]"""
 import json
 import os
 import sys
@@ -25,7 +27,21 @@ def down(n, seconds):
     return spin(seconds)
 
 
+def distinct_chain(length):
+    """Functions level_<length-1> .. level_0, each calling the next; level_0 calls spin()."""
+    namespace = {"spin": spin}
+    source = ["def level_0(seconds):\n    return spin(seconds)\n"]
+    for i in range(1, length):
+        source.append("def level_%d(seconds):\n    return level_%d(seconds)\n" % (i, i - 1))
+    exec(compile("".join(source), __file__, "exec"), namespace)
+    return namespace["level_%d" % (length - 1)]
+
+
 depth, seconds = int(sys.argv[1]), float(sys.argv[2])
+shape = sys.argv[3] if len(sys.argv) > 3 else "distinct"
 sys.setrecursionlimit(depth + 1000)
-cpu = down(depth - 3, seconds)  # down(k) .. down(0) are k+1 frames
-print("result", json.dumps({"thread_cpu": cpu, "depth": depth}), flush=True)
+if shape == "recursive":
+    cpu = down(depth - 3, seconds)  # down(k) .. down(0) are k+1 frames
+else:
+    cpu = distinct_chain(depth - 2)(seconds)
+print("result", json.dumps({"thread_cpu": cpu, "depth": depth, "shape": shape}), flush=True)
