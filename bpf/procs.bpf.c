@@ -21,7 +21,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(stprof_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
   __u32 pid = BPF_CORE_READ(task, tgid);
-  bool known = bpf_map_delete_elem(&processes, &pid) == 0;
+  bool known = unregister_process(pid);
   known = bpf_map_lookup_elem(&followed, &pid) != NULL || known;
   if (known || report_every_exec) send_event(STPROF_EVENT_EXEC, pid, 0, 0);
   return 0;
@@ -36,7 +36,7 @@ int BPF_PROG(stprof_fork, struct task_struct *parent, struct task_struct *child)
   __u8 one = 1;
   bpf_map_update_elem(&followed, &child_pid, &one, BPF_ANY);
   struct stprof_process *process = bpf_map_lookup_elem(&processes, &parent_pid);
-  if (process && bpf_map_update_elem(&processes, &child_pid, process, BPF_ANY) == 0) {
+  if (process && register_process(child_pid, process)) {
     count(STPROF_FORKS_FOLLOWED);
   }
   send_event(STPROF_EVENT_FORK, child_pid, parent_pid, 0);
@@ -49,7 +49,7 @@ int BPF_PROG(stprof_exit, struct task_struct *task) {
   __u32 pid = BPF_CORE_READ(task, tgid);
   bpf_map_delete_elem(&thread_states, &tid);
   if (BPF_CORE_READ(task, signal, live.counter) != 0) return 0; /* other threads live on */
-  bool registered = bpf_map_delete_elem(&processes, &pid) == 0;
+  bool registered = unregister_process(pid);
   bool followed_pid = bpf_map_delete_elem(&followed, &pid) == 0;
   if (registered || followed_pid) send_event(STPROF_EVENT_EXIT, pid, 0, 0);
   return 0;

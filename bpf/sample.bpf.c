@@ -52,7 +52,8 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
   __u32 pid = pid_tgid >> 32;
   __u32 tid = (__u32)pid_tgid;
 
-  const struct stprof_process *proc = bpf_map_lookup_elem(&processes, &pid);
+  const struct stprof_process *proc =
+      may_be_registered(pid) ? bpf_map_lookup_elem(&processes, &pid) : NULL;
   if (!proc) {
     count(STPROF_EXIT_NOT_PYTHON);
     return 0;

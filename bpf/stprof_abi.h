@@ -25,6 +25,8 @@
 #define STPROF_FRAME_WINDOW 128
 #define STPROF_CODE_WINDOW 128
 #define STPROF_NAME_WINDOW 64
+/* Words of the registered-PID bitmap: one bit per PID up to the kernel's PID_MAX_LIMIT (2^22). */
+#define STPROF_PID_WORDS ((1u << 22) / 64)
 /* Characters of an ASCII name that go into a code object's fingerprint. */
 #define STPROF_NAME_CHARS 32
 

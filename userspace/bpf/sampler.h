@@ -48,6 +48,7 @@ class Sampler {
  private:
   Sampler() = default;
   Result<void> attach(int frequency_hz);
+  __u64* registered_word(__u32 pid);
 
   sampler* skeleton_ = nullptr;
   std::vector<UniqueFd> perf_events_;
