@@ -1,7 +1,7 @@
 /* Walking a thread's Python frame chain, leaf first, into the per-CPU scratch stack.
  *
  * Per frame: one probe read of the frame's window (code, caller, instruction, owner fields); per
- * code object, one of its fingerprint window and one of its name. Everything version-specific
+ * code object, one of its fingerprint window and, before 3.12, one of its name. Everything version-specific
  * comes from struct stprof_process; there is no per-version branch here. */
 #ifndef STPROF_FRAMES_BPF_H
 #define STPROF_FRAMES_BPF_H
@@ -65,13 +65,17 @@ static __always_inline bool code_fingerprint(struct frame_walk *walk, __u64 code
   if (bpf_probe_read_user(scratch->code, code_size, (const void *)(code + proc->code_fingerprint))) {
     return false;
   }
-  /* The name pointer is in the code window (userspace guarantees it); its str is read too. */
-  __u32 name_at = (__u32)proc->code_name - proc->code_fingerprint;
-  __u64 name = 0;
-  if (name_at <= STPROF_CODE_WINDOW - 8) __builtin_memcpy(&name, scratch->code + name_at, 8);
-  __u32 name_size = stprof_name_window_size(proc);
-  if (!name || bpf_probe_read_user(scratch->name, name_size, (const void *)(name + proc->str_length))) {
-    name_size = 0;
+  /* Without a serial in the window, the name's str is read too (its pointer is in the window,
+   * userspace guarantees it). */
+  __u32 name_size = 0;
+  if (!stprof_code_has_serial(scratch->code, proc)) {
+    __u32 name_at = (__u32)proc->code_name - proc->code_fingerprint;
+    __u64 name = 0;
+    if (name_at <= STPROF_CODE_WINDOW - 8) __builtin_memcpy(&name, scratch->code + name_at, 8);
+    name_size = stprof_name_window_size(proc);
+    if (!name || bpf_probe_read_user(scratch->name, name_size, (const void *)(name + proc->str_length))) {
+      name_size = 0;
+    }
   }
   *fingerprint = stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
   memo->code = code;

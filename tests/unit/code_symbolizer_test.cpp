@@ -39,8 +39,8 @@ constexpr uint64_t kLinetable = 0x7f0000203000;
 constexpr uint64_t kOtherQualname = 0x7f0000204000;
 constexpr uint64_t kUnmapped = 0x7f00deadb000;
 
-CPythonLayout layout_311() {
-  Result<CPythonLayout> layout = layout_for(PythonVersion{3, 11, 0});
+CPythonLayout layout_of(int minor) {
+  Result<CPythonLayout> layout = layout_for(PythonVersion{3, minor, 0});
   EXPECT_TRUE(layout.ok()) << layout.error().message;
   return layout.ok() ? *layout : CPythonLayout{};
 }
@@ -94,6 +94,7 @@ struct CodeFields {
   uint64_t linetable = kLinetable;
   int32_t first_line = kFirstLine;
   int32_t nlocals = 1;  // some other field inside the fingerprint window
+  uint32_t serial = 0;  // co_version (3.12+)
 };
 
 // A PyCodeObject up to co_code_adaptive, with the fields the symbolizer reads.
@@ -106,6 +107,7 @@ Bytes code_object(const CPythonLayout& layout, const CodeFields& fields) {
   put<uint64_t>(object, layout.code_name, fields.name);
   put<uint64_t>(object, layout.code_qualname, fields.qualname);
   put<uint64_t>(object, layout.code_linetable, fields.linetable);
+  if (layout.walker.code_serial) put<uint32_t>(object, layout.walker.code_serial, fields.serial);
   return object;
 }
 
@@ -118,9 +120,11 @@ uint32_t fingerprint_of(const CPythonLayout& layout, const Bytes& object,
   std::memcpy(window, object.data() + w.code_fingerprint, w.code_fingerprint_size);
   uint64_t name = 0;
   std::memcpy(&name, object.data() + w.code_name, sizeof(name));
+  uint32_t serial = 0;
+  if (w.code_serial) std::memcpy(&serial, object.data() + w.code_serial, sizeof(serial));
   uint8_t name_window[STPROF_NAME_WINDOW + 8] = {};
-  uint32_t name_size = stprof_name_window_size(&w);
-  if (!memory.read(name + w.str_length, name_window, name_size)) name_size = 0;
+  uint32_t name_size = stprof_name_window_size(&w);  // the name is read unless there is a serial
+  if (serial != 0 || !memory.read(name + w.str_length, name_window, name_size)) name_size = 0;
   return stprof_fingerprint(window, name_window, name_size, &w);
 }
 
@@ -140,7 +144,7 @@ class CodeSymbolizerTest : public ::testing::Test {
 
   stprof_frame frame(int32_t instr) const { return {kCode, instr, fingerprint_of(layout_, code_, memory_)}; }
 
-  CPythonLayout layout_ = layout_311();
+  CPythonLayout layout_ = layout_of(11);
   FakeProcessMemory memory_;
   Bytes code_;
 };
@@ -298,6 +302,51 @@ TEST_F(CodeSymbolizerTest, UnreadableLineTableStillNamesTheFunction) {
   EXPECT_EQ(symbol->line, 0);
 }
 
+// 3.12+: code objects carry a serial (co_version), so the window alone tells a code object from
+// one that took its address later; the name is not part of the fingerprint.
+class SerialCodeSymbolizerTest : public CodeSymbolizerTest {
+ protected:
+  SerialCodeSymbolizerTest() { layout_ = layout_of(12); }
+  Bytes code_with(uint32_t serial) {
+    CodeFields fields;
+    fields.serial = serial;
+    return code_object(layout_, fields);
+  }
+};
+
+TEST_F(SerialCodeSymbolizerTest, SameWindowWithAnotherSerialIsNotTheSameCode) {
+  Bytes first = code_with(7001);
+  memory_.add(kCode, first);
+  stprof_frame sampled{kCode, 1, fingerprint_of(layout_, first, memory_)};
+  memory_.add(kCode, code_with(7002));  // freed; the next code object took every byte but this
+  CodeSymbolizer symbolizer(memory_, layout_);
+  EXPECT_EQ(symbolizer.symbolize(sampled), std::nullopt);
+}
+
+TEST_F(SerialCodeSymbolizerTest, NameIsNotHashedWhenThereIsASerial) {
+  Bytes code = code_with(7001);
+  memory_.add(kCode, code);
+  stprof_frame sampled{kCode, 1, fingerprint_of(layout_, code, memory_)};
+  CodeSymbolizer symbolizer(memory_, layout_);
+  std::optional<FrameSymbol> symbol = symbolizer.symbolize(sampled);
+  ASSERT_TRUE(symbol);
+  EXPECT_EQ(symbol->function, "Worker.compute");
+  // The sampler did not read the name, so its content cannot be in the fingerprint.
+  memory_.add(kQualname, ascii_str(layout_, "Worker.other"));
+  EXPECT_EQ(fingerprint_of(layout_, code, memory_), sampled.fingerprint);
+}
+
+TEST_F(SerialCodeSymbolizerTest, SerialsUsedUpFallBackToTheName) {
+  // co_version is 0 once the interpreter's 2^32 versions are used up: the name counts again.
+  Bytes code = code_with(0);
+  memory_.add(kCode, code);
+  stprof_frame sampled{kCode, 1, fingerprint_of(layout_, code, memory_)};
+  memory_.add(kQualname, ascii_str(layout_, "Worker.other"));
+  ASSERT_NE(fingerprint_of(layout_, code, memory_), sampled.fingerprint);
+  CodeSymbolizer symbolizer(memory_, layout_);
+  EXPECT_EQ(symbolizer.symbolize(sampled), std::nullopt);
+}
+
 TEST(Fingerprint, EveryLayoutHashesFirstLineAndTheNamePointer) {
   // The fingerprint must change when another code object takes the address: the first line and
   // the name pointer (whose string the sampler reads too) are in hashed words of the window.
@@ -321,6 +370,11 @@ TEST(Fingerprint, EveryLayoutHashesFirstLineAndTheNamePointer) {
     EXPECT_EQ((w.code_name - w.code_fingerprint) % 8, 0);
     EXPECT_EQ(w.code_name, minor >= 11 ? layout->code_qualname : layout->code_name);
     EXPECT_LE(stprof_name_window_size(&w), STPROF_NAME_WINDOW);
+    if (minor >= 12) {
+      EXPECT_TRUE(hashed(w.code_serial, 4)) << "co_version";
+    } else {
+      EXPECT_EQ(w.code_serial, 0) << "no serial before 3.12";
+    }
   }
 }
 

@@ -61,6 +61,7 @@ std::vector<std::pair<std::string, int64_t>> fields_of(const CPythonLayout& l) {
       {"walker.str_length", w.str_length},
       {"walker.str_state", w.str_state},
       {"walker.str_ascii_data", w.str_ascii_data},
+      {"walker.code_serial", w.code_serial},
       {"runtime_interpreters_head", l.runtime_interpreters_head},
       {"code_filename", l.code_filename},
       {"code_name", l.code_name},

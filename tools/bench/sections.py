@@ -132,14 +132,14 @@ def _measure_prog(profiler, seconds):
             "bpftool": bpftool_show(after["id"])}
 
 
-def _deep_run(ctx, depth, seconds, copies, frequency, shape="distinct"):
-    """copies workloads spinning at depth (deep.py's SHAPE); stprof-bpf on them; the program's
-    run time per run."""
+def _deep_run(ctx, depth, seconds, copies, frequency, shape="distinct", interpreter="host"):
+    """copies workloads spinning at depth (deep.py's SHAPE) on ctx.interpreters[interpreter];
+    stprof-bpf on them; the program's run time per run."""
     workloads = []
     profiler = None
     try:
         for _ in range(copies):
-            workloads.append(Workload(ctx.interpreters["host"], "deep.py", depth, seconds + 60, shape))
+            workloads.append(Workload(ctx.interpreters[interpreter], "deep.py", depth, seconds + 60, shape))
         for workload in workloads:
             workload.go()  # spinning before the profiler starts: its whole life is at this depth
         output = os.path.join(ctx.tmpdir, "deep-%d.folded" % depth)
@@ -160,7 +160,8 @@ def _deep_run(ctx, depth, seconds, copies, frequency, shape="distinct"):
     counters = summary["counters"]
     whole = [d for d, ok, _ in rows if ok]
     measured.update({
-        "depth": depth, "shape": shape, "copies": copies, "frequency_hz": frequency,
+        "depth": depth, "shape": shape, "python": ctx.interpreters[interpreter].version,
+        "copies": copies, "frequency_hz": frequency,
         "ns_per_sample": measured["run_time_ns"] / max(1, measured["run_cnt"]),
         "python_fraction": counters.get("samples_recorded", 0) / max(1, counters.get("samples", 1)),
         "counters": counters, "deepest_whole": max(whole) if whole else 0,
@@ -172,7 +173,7 @@ def _deep_run(ctx, depth, seconds, copies, frequency, shape="distinct"):
 
 
 def kernel_cost(ctx, non_python_ns=None):
-    data = {"depths": [], "recursive": [], "limit_probes": [], "seconds": ctx.cost_seconds}
+    data = {"depths": [], "recursive": [], "serial": [], "limit_probes": [], "seconds": ctx.cost_seconds}
     old_stats = read_sysctl("kernel.bpf_stats_enabled")
     write_sysctl("kernel.bpf_stats_enabled", 1)
     load = Load()
@@ -223,11 +224,18 @@ def kernel_cost(ctx, non_python_ns=None):
             for loop in loops:
                 reap(loop)
 
-        for shape, depths, rows in (("distinct", ctx.cost_depths, data["depths"]),
-                                    ("recursive", ctx.recursive_cost_depths, data["recursive"])):
+        # 3.11 (no code serial: three reads per new code object) is the main series; 3.13
+        # reads two (see stprof_code_has_serial); "austin" is the trixie 3.13 interpreter.
+        for interpreter, shape, depths, rows in (
+                ("host", "distinct", ctx.cost_depths, data["depths"]),
+                ("host", "recursive", ctx.recursive_cost_depths, data["recursive"]),
+                ("austin", "distinct", ctx.serial_cost_depths, data["serial"])):
+            if interpreter not in ctx.interpreters:
+                continue
             for depth in depths:
-                log("kernel cost: depth %d, %s functions" % (depth, shape))
-                measured = _deep_run(ctx, depth, ctx.cost_seconds, ctx.cpus, 1000, shape)
+                log("kernel cost: depth %d, %s functions, Python %s" % (
+                    depth, shape, ctx.interpreters[interpreter].version))
+                measured = _deep_run(ctx, depth, ctx.cost_seconds, ctx.cpus, 1000, shape, interpreter)
                 measured.pop("info")
                 measured.pop("bpftool")
                 # Samples that were not of the deep workloads (another task, idle) cost about

@@ -10,8 +10,9 @@ namespace {
 // All are for x86-64 GIL builds (neither Py_DEBUG nor Py_GIL_DISABLED).
 //
 // Fingerprint windows never include co_flags (third-party profilers and JITs set private bits
-// in it while the code object lives), co_version, co_weakreflist, co_extra, caches or
-// monitoring/instrumentation state.
+// in it while the code object lives), co_weakreflist, co_extra, caches or
+// monitoring/instrumentation state. They do include 3.12+'s co_version, the code object's serial
+// (see stprof_code_has_serial in stprof_abi.h).
 
 // CPython 3.8: Include/internal/pycore_pystate.h (_PyRuntimeState, struct _is),
 // Include/cpython/pystate.h (struct _ts), Include/frameobject.h (PyFrameObject), Include/code.h,
@@ -131,13 +132,14 @@ CPythonLayout layout_312() {
   w.instr_kind = STPROF_INSTR_POINTER;
   w.owner_first_non_python = 3; // FRAME_OWNED_BY_CSTACK
   w.code_first_instr = 192;     // co_code_adaptive
-  // Window 48..136, read whole, hashed without the two words holding mutable fields: co_flags
-  // (48, shares a word with co_argcount) and co_version (92, shares one with co_nfreevars).
-  // Hashed: co_posonlyargcount .. co_ncellvars (56..88), co_localsplusnames,
-  // co_localspluskinds, co_filename, co_name, co_qualname (96..136): all set at creation.
+  // Window 48..136, read whole, hashed without the word holding co_flags (48, shares it with
+  // co_argcount, mutable). Hashed: co_posonlyargcount .. co_nfreevars, co_version (56..96),
+  // co_localsplusnames, co_localspluskinds, co_filename, co_name, co_qualname (96..136): all
+  // set at creation.
   w.code_fingerprint = 48;
   w.code_fingerprint_size = 88;
-  w.code_fingerprint_mask = 0x7de;  // words 1-4 and 6-10
+  w.code_fingerprint_mask = 0x7fe;  // words 1-10
+  w.code_serial = 92;               // co_version
   l.code_filename = 112;
   l.code_name = 120;
   l.code_qualname = 128;

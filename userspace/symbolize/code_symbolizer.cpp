@@ -9,7 +9,7 @@ namespace stprof {
 
 std::optional<uint32_t> CodeSymbolizer::fingerprint_now(uint64_t address,
                                                           uint64_t& name_pointer) const {
-  // The same bytes the sampler hashed: the code window and the name window.
+  // The same bytes the sampler hashed: the code window and (without a serial) the name window.
   const stprof_process& walker = layout_.walker;
   uint8_t window[STPROF_CODE_WINDOW] = {};
   uint8_t name_window[STPROF_NAME_WINDOW + 8] = {};
@@ -20,9 +20,12 @@ std::optional<uint32_t> CodeSymbolizer::fingerprint_now(uint64_t address,
     return std::nullopt;
   }
   std::memcpy(&name_pointer, window + name_at, sizeof(name_pointer));
-  uint32_t name_size = stprof_name_window_size(&walker);
-  if (!name_pointer || !memory_.read(name_pointer + walker.str_length, name_window, name_size)) {
-    name_size = 0;
+  uint32_t name_size = 0;
+  if (!stprof_code_has_serial(window, &walker)) {
+    name_size = stprof_name_window_size(&walker);
+    if (!name_pointer || !memory_.read(name_pointer + walker.str_length, name_window, name_size)) {
+      name_size = 0;
+    }
   }
   return stprof_fingerprint(window, name_window, name_size, &walker);
 }
