@@ -5,6 +5,7 @@ processes that can be profiled still are."""
 
 import glob
 import os
+import re
 import signal
 import subprocess
 import time
@@ -145,6 +146,30 @@ class RunEdges(unittest.TestCase):
             with Profiler("--all-python", "-d", 1, *args) as profiler:
                 self.assertEqual(niceness(profiler.process.pid), expected, args)
                 self.assertEqual(profiler.wait(), 0, profiler.stderr)
+
+    def test_pid_samples_only_the_targets_threads(self):
+        """-p follows the target's threads (and what they start); a busy bystander is never
+        interrupted. Selected by name instead, every CPU is sampled and the bystander is too."""
+        def not_python(stderr):
+            return int(re.search(r"counter EXIT_NOT_PYTHON = (\d+)", stderr).group(1))
+        bystander = subprocess.Popen(["sh", "-c", "while :; do :; done"])
+        try:
+            with Target(self.python, "threads.py", 4) as target:
+                target.go()  # its three threads start now, while the profiler starts
+                with Profiler("-p", target.pid, "-d", 2, "-F", 499, "-v") as profiler:
+                    self.assertEqual(profiler.wait(), 0, profiler.stderr)
+                    folded = profiler.profile()
+                self.assertLess(not_python(profiler.stderr), 20, profiler.stderr)
+                functions = {f.function for s in folded.stacks for f in s.frames}
+                self.assertTrue({"spin_alpha", "spin_beta", "spin_gamma"} <= functions, functions)
+                with open("/proc/%d/comm" % target.pid) as f:
+                    comm = f.read().strip()
+                with Profiler("--comm", "^%s$" % re.escape(comm), "-d", 1, "-F", 499, "-v") as profiler:
+                    self.assertEqual(profiler.wait(), 0, profiler.stderr)
+                self.assertGreater(not_python(profiler.stderr), 100, profiler.stderr)
+        finally:
+            bystander.kill()
+            bystander.wait()
 
     def test_all_python_sees_several_processes(self):
         targets = [subprocess.Popen(self.python.command("burn.py", 4)) for _ in range(3)]

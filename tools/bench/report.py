@@ -293,8 +293,10 @@ def render_rates(data, targets, out):
     out.append("## 3. Samples delivered vs requested\n")
     out.append(
         "One `deep.py 10` thread spinning and a busy shell loop on every other CPU; "
-        "`stprof-bpf -p PID -F RATE` for %s s. CPU ticks: the summary's `cpu_ticks_sampled` "
-        "against RATE × duration × CPUs (every CPU's cpu-clock event; the CPUs are kept busy "
+        "`stprof-bpf --comm '^deep\\.py$' -F RATE` for %s s (selected by name, so that every CPU "
+        "is sampled; `-p` would sample the workload's threads only). CPU ticks: the summary's "
+        "`cpu_ticks_sampled` against RATE × `sampled_cpu_seconds`, the time the CPUs' cpu-clock "
+        "events ran (the CPUs are kept busy "
         "because how often an idle vCPU's timer fires is up to the platform). Python samples: samples of the spinning thread against "
         "RATE × duration, and against RATE × the CPU time the thread actually got while the "
         "sampler was attached (/proc/PID/task/*/schedstat; on a shared 2-CPU machine it does not "
@@ -477,7 +479,8 @@ def render(data, json_name):
                "profiler that attaches runs as `nsenter -t PID -m chroot ROOT …`, so both see the "
                "same paths and a /proc without anything mounted on the host):\n")
     out.append("```")
-    out.append("stprof-bpf -p PID -F RATE -o OUT.folded --json          # slowdown, kernel cost, rates, accuracy")
+    out.append("stprof-bpf -p PID -F RATE -o OUT.folded --json          # slowdown, kernel cost by depth, accuracy")
+    out.append("stprof-bpf --comm NAME -F RATE -o OUT.folded --json     # kernel cost of other tasks, rates")
     out.append("stprof-bpf --all-python -F 99 -d SECONDS -o OUT --json  # scale")
     out.append("austin -i INTERVAL_US -o OUT -p PID                       # trixie root")
     out.append("python3.15 -m profiling.sampling attach -r RATE --collapsed -o OUT PID   # sid root")

@@ -186,7 +186,8 @@ def kernel_cost(ctx, non_python_ns=None):
         profiler = None
         try:
             output = os.path.join(ctx.tmpdir, "nonpython.folded")
-            profiler = Stprof(ctx.binary, ["-F", 1000, "-p", idle.pid], output)
+            # Selected by name, not -p: with -p only the target's own threads are sampled.
+            profiler = Stprof(ctx.binary, ["-F", 1000, "--comm", "^resident\\.py$"], output)
             measured = _measure_prog(profiler, ctx.cost_seconds)
             summary = profiler.stop()
             profiler = None
@@ -286,7 +287,8 @@ def sample_rates(ctx):
         try:
             output = os.path.join(ctx.tmpdir, "rate-%d.folded" % rate)
             try:
-                profiler = Stprof(ctx.binary, ["-F", rate, "-p", workload.pid], output)
+                # By name, so that every CPU is sampled (-p would sample only the workload).
+                profiler = Stprof(ctx.binary, ["-F", rate, "--comm", "^deep\\.py$"], output)
             except RuntimeError as error:
                 row["error"] = str(error)
             if profiler is not None:
@@ -300,7 +302,7 @@ def sample_rates(ctx):
                 row.update({
                     "duration_seconds": duration, "cpus": summary["cpus"],
                     "cpu_ticks_sampled": summary["cpu_ticks_sampled"],
-                    "ticks_requested": rate * duration * summary["cpus"],
+                    "ticks_requested": rate * summary["sampled_cpu_seconds"],
                     "python_samples": summary["samples"],
                     "thread_requested": rate * duration,
                     "window_seconds": wall_after - wall_before,

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "sampler.skel.h"
+#include "discover/proc_list.h"
 #include "util/cpu_list.h"
 #include "util/files.h"
 
@@ -33,15 +34,19 @@ Error bpf_error(const std::string& what, int error) {
   return make_error(what + ": " + errno_text(error) + hint);
 }
 
-UniqueFd open_cpu_clock(int cpu, int frequency_hz) {
+// A cpu-clock event at `frequency_hz`: on one CPU (tid -1) or following one thread wherever it
+// runs (cpu -1), with everything that thread starts from then on (inherit; the BPF program
+// attached to it is inherited too).
+UniqueFd open_cpu_clock(int tid, int cpu, int frequency_hz) {
   perf_event_attr attr{};
   attr.size = sizeof(attr);
   attr.type = PERF_TYPE_SOFTWARE;
   attr.config = PERF_COUNT_SW_CPU_CLOCK;
   attr.freq = 1;
   attr.sample_freq = static_cast<__u64>(frequency_hz);
+  attr.inherit = tid >= 0;
   return UniqueFd(static_cast<int>(
-      ::syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC)));
+      ::syscall(SYS_perf_event_open, &attr, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC)));
 }
 
 }  // namespace
@@ -59,6 +64,7 @@ Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
     return bpf_error("cannot size the scratch map", -err);
   }
   sampler->skeleton_->rodata->report_every_exec = options.report_every_exec;
+  sampler->frequency_hz_ = options.frequency_hz;
   if (int err = sampler__load(sampler->skeleton_)) {
     return bpf_error("cannot load the BPF sampler into the kernel", -err);
   }
@@ -66,37 +72,68 @@ Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
   if (int err = sampler__attach(sampler->skeleton_)) {
     return bpf_error("cannot attach the exec/fork/exit tracepoints", -err);
   }
-  if (Result<void> attached = sampler->attach(options.frequency_hz); !attached) {
-    return attached.error();
-  }
   return sampler;
 }
 
-Result<void> Sampler::attach(int frequency_hz) {
+int Sampler::attach(int tid, int cpu) {
+  UniqueFd event = open_cpu_clock(tid, cpu, frequency_hz_);
+  if (!event.valid()) return errno;
+  bpf_link* link = bpf_program__attach_perf_event(skeleton_->progs.stprof_sample, event.get());
+  if (!link) return errno;
+  links_.push_back(link);
+  perf_events_.push_back(std::move(event));
+  return 0;
+}
+
+Error Sampler::attach_error(int tid, int cpu, int error) const {
+  if (error == EINVAL) {
+    return make_error("cannot sample at " + std::to_string(frequency_hz_) +
+                      " Hz: above the kernel's limit (sysctl kernel.perf_event_max_sample_rate)");
+  }
+  return bpf_error("cannot sample " + (tid >= 0 ? "thread " + std::to_string(tid)
+                                                : "CPU " + std::to_string(cpu)) +
+                       " with a cpu-clock perf event",
+                   error);
+}
+
+Result<void> Sampler::sample_every_cpu() {
   std::optional<std::string> online = read_text_file("/sys/devices/system/cpu/online");
   std::optional<std::vector<int>> cpus = online ? parse_cpu_list(*online) : std::nullopt;
   if (!cpus) return make_error("cannot read the online CPUs from /sys/devices/system/cpu/online");
   for (int cpu : *cpus) {
-    UniqueFd event = open_cpu_clock(cpu, frequency_hz);
-    if (!event.valid()) {
-      if (errno == ENODEV) continue;  // went offline meanwhile
-      int error = errno;
-      if (error == EINVAL) {
-        return make_error("cannot sample at " + std::to_string(frequency_hz) +
-                          " Hz: above the kernel's limit (sysctl kernel.perf_event_max_sample_rate)");
-      }
-      return bpf_error("cannot open a cpu-clock perf event on CPU " + std::to_string(cpu), error);
-    }
-    bpf_link* link = bpf_program__attach_perf_event(skeleton_->progs.stprof_sample, event.get());
-    if (!link) return bpf_error("cannot attach the sampler to CPU " + std::to_string(cpu), errno);
-    links_.push_back(link);
-    perf_events_.push_back(std::move(event));
+    int error = attach(-1, cpu);
+    if (error == ENODEV) continue;  // went offline meanwhile
+    if (error) return attach_error(-1, cpu, error);
   }
   if (links_.empty()) return make_error("no online CPU to sample on");
   return {};
 }
 
+Result<size_t> Sampler::sample_threads_of(const std::vector<int>& pids) {
+  size_t added = 0;
+  for (int pid : pids) {
+    for (int tid : list_tids(pid)) {
+      if (!sampled_threads_.insert(tid).second) continue;
+      int error = attach(tid, -1);
+      if (error == ESRCH) continue;  // exited meanwhile
+      if (error) return attach_error(tid, -1, error);
+      added++;
+    }
+  }
+  return added;
+}
+
+double Sampler::sampled_cpu_seconds() const { return sampled_cpu_ns_ / 1e9; }
+
 void Sampler::stop() {
+  // Each event counts the CPU time it sampled: a CPU's whole time, or its thread's (with that of
+  // the finished threads and processes that inherited it).
+  for (const UniqueFd& event : perf_events_) {
+    uint64_t nanoseconds = 0;
+    if (::read(event.get(), &nanoseconds, sizeof(nanoseconds)) == sizeof(nanoseconds)) {
+      sampled_cpu_ns_ += nanoseconds;
+    }
+  }
   for (bpf_link* link : links_) bpf_link__destroy(link);
   links_.clear();
   perf_events_.clear();

@@ -1,11 +1,13 @@
 // The loaded BPF side: RAII around the libbpf skeleton, its perf events and tracepoints.
-// open -> size maps, set rodata -> load -> attach the exec/fork/exit tracepoints and one
-// cpu-clock perf event per online CPU; the destructor detaches and unloads everything.
+// start: open -> size maps, set rodata -> load -> attach the exec/fork/exit tracepoints; then
+// the sampler is attached to cpu-clock perf events, either one per online CPU or one per thread
+// of the targets. The destructor detaches and unloads everything.
 #pragma once
 
 #include <linux/types.h>
 
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "drain/sampler_maps.h"
@@ -31,8 +33,19 @@ class Sampler {
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
 
+  // Samples every online CPU: every task on the host is interrupted frequency_hz times a second.
+  Result<void> sample_every_cpu();
+  // Samples the threads of these processes wherever they run, and every thread and process they
+  // start from now on; nothing else on the host is interrupted. Threads already sampled are
+  // skipped; returns how many were added (the processes may start threads meanwhile: call again
+  // until none are). A process that is gone is no error.
+  Result<size_t> sample_threads_of(const std::vector<int>& pids);
+
   // Detaches from every CPU: nothing is counted after this returns; the maps stay readable.
   void stop();
+  // CPU time the perf events covered, known after stop(): the samples requested are
+  // frequency_hz times this.
+  double sampled_cpu_seconds() const;
 
   Result<void> add_process(__u32 pid, const stprof_process& process);
   void remove_process(__u32 pid);
@@ -47,12 +60,17 @@ class Sampler {
 
  private:
   Sampler() = default;
-  Result<void> attach(int frequency_hz);
+  // One perf event (see open_cpu_clock) with the sampler attached: 0 or the errno.
+  int attach(int tid, int cpu);
+  Error attach_error(int tid, int cpu, int error) const;
   __u64* registered_word(__u32 pid);
 
   sampler* skeleton_ = nullptr;
   std::vector<UniqueFd> perf_events_;
   std::vector<bpf_link*> links_;
+  std::set<int> sampled_threads_;
+  int frequency_hz_ = 0;
+  uint64_t sampled_cpu_ns_ = 0;
 };
 
 }  // namespace stprof

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "bpf/sampler.h"
+#include "discover/proc_list.h"
 #include "cli/config.h"
 #include "cli/live_top.h"
 #include "cli/status_line.h"
@@ -58,6 +59,21 @@ std::optional<std::string> set_niceness(int nice) {
   if (::setpriority(PRIO_PROCESS, 0, nice) == 0) return std::nullopt;
   return "cannot run at nice " + std::to_string(nice) + " (" + std::strerror(errno) +
          "): give the profiler CAP_SYS_NICE or choose --nice 0 or above";
+}
+
+// With -p and --pid-tree only the targets' threads (and what they start) are interrupted; with
+// anything else every CPU is.
+stprof::Result<void> start_sampling(stprof::Sampler& sampler, const stprof::TargetFilter& filter) {
+  if (!filter.confined_to_named_processes()) return sampler.sample_every_cpu();
+  // Threads and children started while a round runs are picked up by the next one.
+  for (int round = 0; round < 8; round++) {
+    std::vector<int> pids = filter.pids;
+    for (int pid : stprof::processes_in_trees(filter.tree_roots)) pids.push_back(pid);
+    stprof::Result<size_t> added = sampler.sample_threads_of(pids);
+    if (!added) return added.error();
+    if (*added == 0) break;
+  }
+  return {};
 }
 
 int usage_error(const std::string& message) {
@@ -104,6 +120,9 @@ int main(int argc, char** argv) {
   auto sampler = stprof::Sampler::start(
       {config->frequency_hz, config->verbose, options.filter.watches_new_processes()});
   if (!sampler) return fail(sampler.error().message);
+  if (auto sampling = start_sampling(**sampler, options.filter); !sampling) {
+    return fail(sampling.error().message);
+  }
 
   stprof::StatusLine status(!config->live && ::isatty(STDERR_FILENO) == 1);
   auto warn = [&status](const std::string& message) {

@@ -32,12 +32,13 @@ void print_summary(const Profile& profile, const RecordSummary& summary, bool ve
                    std::ostream& out) {
   const Counters& c = summary.counters;
   double seconds = profile.duration_seconds;
-  double expected = seconds * profile.frequency_hz * summary.cpus;
+  double expected = summary.sampled_cpu_seconds * profile.frequency_hz;
   out << "stprof-bpf: " << profile.total_samples() << " Python samples from "
       << summary.python_processes << " process(es), " << profile.threads.size() << " thread(s) in "
       << format_double(seconds, "%.1f") << " s; " << c[STPROF_SAMPLES] << " CPU ticks sampled ("
       << format_double(expected > 0 ? 100.0 * c[STPROF_SAMPLES] / expected : 0, "%.1f")
-      << "% of " << profile.frequency_hz << " Hz x " << summary.cpus << " CPUs)\n";
+      << "% of " << profile.frequency_hz << " Hz over "
+      << format_double(summary.sampled_cpu_seconds, "%.1f") << " s of CPU time sampled)\n";
 
   std::string dropped;
   auto note = [&dropped](uint64_t n, const char* what) {
@@ -86,6 +87,7 @@ void print_summary_json(const Profile& profile, const RecordSummary& summary,
   json["frequency_hz"] = profile.frequency_hz;
   json["cpus"] = summary.cpus;
   json["cpu_ticks_sampled"] = c[STPROF_SAMPLES];
+  json["sampled_cpu_seconds"] = summary.sampled_cpu_seconds;
   json["exec_to_registration_ms"] = summary.exec_to_registration_ms;
   json["not_counted"] = {
       {"no_python_frame", c[STPROF_EXIT_NO_FRAME]},

@@ -2,20 +2,25 @@
 
 #include <dirent.h>
 
+#include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string_view>
-#include <filesystem>
 
 #include "util/files.h"
 
 namespace stprof {
 
-std::vector<int> list_pids(const std::string& proc_root) {
-  // readdir rather than std::filesystem::directory_iterator, which stops at the first error
-  // (processes come and go while /proc is listed) and would lose the rest of the list.
+namespace {
+
+// The numeric entries of a procfs directory. readdir rather than
+// std::filesystem::directory_iterator, which stops at the first error (processes come and go
+// while /proc is listed) and would lose the rest of the list.
+std::vector<int> numeric_entries(const std::string& directory) {
   std::vector<int> pids;
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(proc_root.c_str()), ::closedir);
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(directory.c_str()), ::closedir);
   if (!dir) return pids;
   while (const dirent* entry = ::readdir(dir.get())) {
     std::string_view name = entry->d_name;
@@ -24,6 +29,34 @@ std::vector<int> list_pids(const std::string& proc_root) {
     if (ec == std::errc() && end == name.data() + name.size() && pid > 0) pids.push_back(pid);
   }
   return pids;
+}
+
+}  // namespace
+
+std::vector<int> list_pids(const std::string& proc_root) { return numeric_entries(proc_root); }
+
+std::vector<int> list_tids(int pid, const std::string& proc_root) {
+  return numeric_entries(proc_root + "/" + std::to_string(pid) + "/task");
+}
+
+std::vector<int> processes_in_trees(const std::vector<int>& roots, const std::string& proc_root) {
+  if (roots.empty()) return {};
+  std::map<int, int> parents;
+  for (int pid : list_pids(proc_root)) {
+    if (std::optional<ProcStat> stat = read_proc_stat(pid, proc_root)) parents[pid] = stat->ppid;
+  }
+  std::vector<int> members;
+  for (const auto& [pid, ppid] : parents) {
+    for (int ancestor = pid, hops = 0; ancestor > 0 && hops < 4096; hops++) {
+      if (std::find(roots.begin(), roots.end(), ancestor) != roots.end()) {
+        members.push_back(pid);
+        break;
+      }
+      auto parent = parents.find(ancestor);
+      ancestor = parent == parents.end() ? 0 : parent->second;
+    }
+  }
+  return members;
 }
 
 std::optional<ProcStat> read_proc_stat(int pid, const std::string& proc_root) {

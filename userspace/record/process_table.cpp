@@ -62,21 +62,7 @@ ProcessTable::Warnings ProcessTable::start() {
   // --pid-tree: the roots and everything already below them are followed; the kernel follows
   // what they fork from now on.
   if (!filter_.tree_roots.empty()) {
-    std::map<int, int> parents;
-    for (int pid : list_pids()) {
-      if (std::optional<ProcStat> stat = read_proc_stat(pid)) parents[pid] = stat->ppid;
-    }
-    for (const auto& [pid, ppid] : parents) {
-      for (int ancestor = pid, hops = 0; ancestor > 0 && hops < 4096; hops++) {
-        if (std::find(filter_.tree_roots.begin(), filter_.tree_roots.end(), ancestor) !=
-            filter_.tree_roots.end()) {
-          sampler_.follow(static_cast<__u32>(pid));
-          break;
-        }
-        auto parent = parents.find(ancestor);
-        ancestor = parent == parents.end() ? 0 : parent->second;
-      }
-    }
+    for (int pid : processes_in_trees(filter_.tree_roots)) sampler_.follow(static_cast<__u32>(pid));
     for (int root : filter_.tree_roots) {
       if (!read_proc_stat(root)) warnings.push_back("no process with PID " + std::to_string(root));
     }

@@ -169,6 +169,7 @@ RecordSummary Recorder::summary() const {
   summary.targets_failed = processes_.some_targets_failed();
   summary.targets_exited = targets_exited_;
   summary.cpus = libbpf_num_possible_cpus();
+  summary.sampled_cpu_seconds = sampler_.sampled_cpu_seconds();
   summary.exec_to_registration_ms = processes_.exec_to_registration_ms();
   return summary;
 }

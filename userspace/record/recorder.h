@@ -40,6 +40,8 @@ struct RecordSummary {
   bool targets_failed = false;     // some requested PIDs could not be profiled
   bool targets_exited = false;     // the run ended because every requested process exited
   int cpus = 0;
+  // CPU time the perf events covered (every CPU's, or the targets' threads'), once stopped.
+  double sampled_cpu_seconds = 0;
   std::vector<double> exec_to_registration_ms;  // processes found through an exec event
 };
 
