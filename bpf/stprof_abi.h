@@ -197,7 +197,9 @@ static inline __u64 stprof_mix64(__u64 h, __u64 v) {
 static inline bool stprof_code_has_serial(const __u8 *code, const struct stprof_process *p) {
   __u32 at = ((__u32)p->code_serial - p->code_fingerprint) & (STPROF_CODE_WINDOW - 1);
   __u32 serial = 0;
-  if (!p->code_serial || at + 4 > p->code_fingerprint_size || at + 4 > STPROF_CODE_WINDOW) return false;
+  if (!p->code_serial || at + 4 > p->code_fingerprint_size || at + 4 > STPROF_CODE_WINDOW) {
+    return false;
+  }
   __builtin_memcpy(&serial, code + at, 4);
   return serial != 0;
 }

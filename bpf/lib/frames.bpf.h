@@ -1,8 +1,8 @@
 /* Walking a thread's Python frame chain, leaf first, into the per-CPU scratch stack.
  *
  * Per frame: one probe read of the frame's window (code, caller, instruction, owner fields); per
- * code object, one of its fingerprint window and, before 3.12, one of its name. Everything version-specific
- * comes from struct stprof_process; there is no per-version branch here. */
+ * code object, one of its fingerprint window and, before 3.12, one of its name. Everything
+ * version-specific comes from struct stprof_process; there is no per-version branch here. */
 #ifndef STPROF_FRAMES_BPF_H
 #define STPROF_FRAMES_BPF_H
 
@@ -51,7 +51,8 @@ static __always_inline __s32 instruction_index(const struct stprof_process *proc
  * A code object met again in the same walk (recursion, a wrapper at several levels) is not read
  * again: every frame holds a reference to its code object, and the thread is stopped while it
  * is sampled, so during one walk an address names one code object. */
-static __always_inline bool code_fingerprint(struct frame_walk *walk, __u64 code, __u32 *fingerprint) {
+static __always_inline bool code_fingerprint(struct frame_walk *walk, __u64 code,
+                                             __u32 *fingerprint) {
   const struct stprof_process *proc = walk->proc;
   struct stprof_scratch *scratch = walk->scratch;
   struct stprof_code_memo *memo =
@@ -73,9 +74,8 @@ static __always_inline bool code_fingerprint(struct frame_walk *walk, __u64 code
     __u64 name = 0;
     if (name_at <= STPROF_CODE_WINDOW - 8) __builtin_memcpy(&name, scratch->code + name_at, 8);
     name_size = stprof_name_window_size(proc);
-    if (!name || bpf_probe_read_user(scratch->name, name_size, (const void *)(name + proc->str_length))) {
-      name_size = 0;
-    }
+    const void *name_window = (const void *)(name + proc->str_length);
+    if (!name || bpf_probe_read_user(scratch->name, name_size, name_window)) name_size = 0;
   }
   *fingerprint = stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
   memo->code = code;

@@ -100,9 +100,8 @@ int main(int argc, char** argv) {
     if (auto ok = stprof::check_writable(output.path); !ok) return fail(ok.error().message);
   }
 
-  if (std::optional<std::string> problem = set_niceness(config->nice); problem && config->nice_given) {
-    std::cerr << "stprof-bpf: warning: " << *problem << "\n";
-  }
+  std::optional<std::string> nice_problem = set_niceness(config->nice);
+  if (nice_problem && config->nice_given) std::cerr << "stprof-bpf: warning: " << *nice_problem << "\n";
 
   struct sigaction action{};
   action.sa_handler = request_stop;

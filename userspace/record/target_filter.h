@@ -37,7 +37,9 @@ struct TargetFilter {
   bool watches_new_processes() const { return pids.empty() || has_selectors(); }
   // Whether every target is a -p process or in a --pid-tree, so sampling their threads (and what
   // they start) is enough, and the rest of the host need not be interrupted at all.
-  bool confined_to_named_processes() const { return !tree_roots.empty() || (!pids.empty() && !has_selectors()); }
+  bool confined_to_named_processes() const {
+    return !tree_roots.empty() || (!pids.empty() && !has_selectors());
+  }
   bool requested(int pid) const;
   // Whether a Python process not named with -p is selected.
   bool selects(const Candidate& candidate) const;
