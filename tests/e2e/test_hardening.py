@@ -292,6 +292,32 @@ class ManyThreads(unittest.TestCase):
         self.assertFalse(problems, problems[:10])
         self.assertFalse(missing, "never sampled in their thread: %s\n%s" % (missing, profiler.stderr))
 
+    def test_too_few_file_descriptors_for_a_perf_event_per_thread(self):
+        """-p follows each thread with a perf event of its own. With 64 threads already running
+        and 60 file descriptors, that fails; every CPU is sampled instead (a busy shell loop's
+        ticks show it), and every thread is still profiled."""
+        bystander = subprocess.Popen(["sh", "-c", "while :; do :; done"])
+        try:
+            with Target(self.python, "many_threads.py", self.THREADS, 5) as target:
+                target.go()
+                time.sleep(0.5)  # the threads run before the profiler starts
+                with tempfile.TemporaryDirectory() as directory:
+                    output = os.path.join(directory, "profile.folded")
+                    result = subprocess.run(
+                        ["prlimit", "--nofile=60:60", STPROF_BIN, "-p", str(target.pid), "-d", "3",
+                         "-F", "499", "-v", "-o", output], capture_output=True, text=True, timeout=120)
+                    self.assertEqual(result.returncode, 0, result.stderr)
+                    with open(output, encoding="utf-8") as f:
+                        folded = Folded(f.read())
+                tids = target.result()
+        finally:
+            bystander.kill()
+            bystander.wait()
+        not_python = int(re.search(r"counter EXIT_NOT_PYTHON = (\d+)", result.stderr).group(1))
+        self.assertGreater(not_python, 100, result.stderr)
+        seen = {f.function for s in folded.stacks for f in s.frames}
+        self.assertEqual(set(tids) - seen, set(), result.stderr)
+
 
 class KilledTarget(unittest.TestCase):
     @classmethod

@@ -97,6 +97,7 @@ Error Sampler::attach_error(int tid, int cpu, int error) const {
 }
 
 Result<void> Sampler::sample_every_cpu() {
+  detach();
   std::optional<std::string> online = read_text_file("/sys/devices/system/cpu/online");
   std::optional<std::vector<int>> cpus = online ? parse_cpu_list(*online) : std::nullopt;
   if (!cpus) return make_error("cannot read the online CPUs from /sys/devices/system/cpu/online");
@@ -113,7 +114,11 @@ Result<size_t> Sampler::sample_threads_of(const std::vector<int>& pids) {
   size_t added = 0;
   for (int pid : pids) {
     for (int tid : list_tids(pid)) {
-      if (!sampled_threads_.insert(tid).second) continue;
+      if (sampled_threads_.count(tid)) continue;
+      if (sampled_threads_.size() >= kMaxSampledThreads) {
+        return make_error("more than " + std::to_string(kMaxSampledThreads) + " threads to follow");
+      }
+      sampled_threads_.insert(tid);
       int error = attach(tid, -1);
       if (error == ESRCH) continue;  // exited meanwhile
       if (error) return attach_error(tid, -1, error);
@@ -134,9 +139,14 @@ void Sampler::stop() {
       sampled_cpu_ns_ += nanoseconds;
     }
   }
+  detach();
+}
+
+void Sampler::detach() {
   for (bpf_link* link : links_) bpf_link__destroy(link);
   links_.clear();
   perf_events_.clear();
+  sampled_threads_.clear();
 }
 
 Sampler::~Sampler() {

@@ -33,13 +33,16 @@ class Sampler {
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
 
-  // Samples every online CPU: every task on the host is interrupted frequency_hz times a second.
+  // Samples every online CPU (replacing any per-thread events): every task on the host is
+  // interrupted frequency_hz times a second.
   Result<void> sample_every_cpu();
   // Samples the threads of these processes wherever they run, and every thread and process they
   // start from now on; nothing else on the host is interrupted. Threads already sampled are
   // skipped; returns how many were added (the processes may start threads meanwhile: call again
-  // until none are). A process that is gone is no error.
+  // until none are). A process that is gone is no error; more than kMaxSampledThreads threads,
+  // or no file descriptor left for one more event, is.
   Result<size_t> sample_threads_of(const std::vector<int>& pids);
+  static constexpr size_t kMaxSampledThreads = 1024;
 
   // Detaches from every CPU: nothing is counted after this returns; the maps stay readable.
   void stop();
@@ -63,6 +66,7 @@ class Sampler {
   // One perf event (see open_cpu_clock) with the sampler attached: 0 or the errno.
   int attach(int tid, int cpu);
   Error attach_error(int tid, int cpu, int error) const;
+  void detach();  // every perf event and its link
   __u64* registered_word(__u32 pid);
 
   sampler* skeleton_ = nullptr;

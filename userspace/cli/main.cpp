@@ -61,11 +61,10 @@ std::optional<std::string> set_niceness(int nice) {
          "): give the profiler CAP_SYS_NICE or choose --nice 0 or above";
 }
 
-// With -p and --pid-tree only the targets' threads (and what they start) are interrupted; with
-// anything else every CPU is.
-stprof::Result<void> start_sampling(stprof::Sampler& sampler, const stprof::TargetFilter& filter) {
-  if (!filter.confined_to_named_processes()) return sampler.sample_every_cpu();
-  // Threads and children started while a round runs are picked up by the next one.
+// One perf event per thread of the -p processes and --pid-tree trees. Threads and children
+// started while a round runs are picked up by the next one.
+stprof::Result<void> sample_target_threads(stprof::Sampler& sampler,
+                                           const stprof::TargetFilter& filter) {
   for (int round = 0; round < 8; round++) {
     std::vector<int> pids = filter.pids;
     for (int pid : stprof::processes_in_trees(filter.tree_roots)) pids.push_back(pid);
@@ -74,6 +73,14 @@ stprof::Result<void> start_sampling(stprof::Sampler& sampler, const stprof::Targ
     if (*added == 0) break;
   }
   return {};
+}
+
+// With -p and --pid-tree only the targets' threads (and what they start) are interrupted. With
+// anything else, or when following their threads fails (too many of them, too few file
+// descriptors), every CPU is; the kernel drops other tasks' samples either way.
+stprof::Result<void> start_sampling(stprof::Sampler& sampler, const stprof::TargetFilter& filter) {
+  if (filter.confined_to_named_processes() && sample_target_threads(sampler, filter)) return {};
+  return sampler.sample_every_cpu();
 }
 
 int usage_error(const std::string& message) {
