@@ -1,8 +1,9 @@
 /* Walking a thread's Python frame chain, leaf first, into the per-CPU scratch stack.
  *
- * Per frame: one probe read of the frame's window (code, caller, instruction, owner fields); per
- * code object, one of its fingerprint window and, before 3.12, one of its name. Everything
- * version-specific comes from struct stprof_process; there is no per-version branch here. */
+ * Probe reads: of each frame's window (code, caller, instruction, owner fields), except that
+ * 3.11+ callers in the data stack come a page at a time (see frame_window); per code object, one
+ * of its fingerprint window and, before 3.12, one of its name. Everything version-specific comes
+ * from struct stprof_process; there is no per-version branch here. */
 #ifndef STPROF_FRAMES_BPF_H
 #define STPROF_FRAMES_BPF_H
 
@@ -16,6 +17,8 @@ struct frame_walk {
   __u32 depth;
   __u16 flags;
   __u64 serial; /* this walk's, for scratch->memo; 1 and up */
+  __u64 block_start, block_end; /* what scratch->block holds; empty at first */
+  __u64 last_frame;              /* the frame visited last; 0 at first */
 };
 
 static __always_inline __u64 window_u64(const __u8 *window, __u32 offset) {
@@ -84,6 +87,39 @@ static __always_inline bool code_fingerprint(struct frame_walk *walk, __u64 code
   return true;
 }
 
+/* The frame's window (proc->frame_window bytes at `frame`), or NULL if it faulted.
+ * From 3.11 on, a thread's frames live one after another in its data stack, callers below
+ * callees (generator and coroutine frames live in their objects, anywhere). A caller found just
+ * below the frame visited before it is in the data stack: its window is read together with
+ * everything below it on its page, so that one read serves the next callers too. The block
+ * never starts below the frame's own page, which is mapped, so it faults no more than reading
+ * the frame alone would. Any other frame is read alone (into the block too). */
+static __always_inline const __u8 *frame_window(struct frame_walk *walk, __u64 frame,
+                                                __u32 window_size) {
+  __u64 callee = walk->last_frame;
+  walk->last_frame = frame;
+  if (frame < walk->block_start || frame + window_size > walk->block_end) {
+    __u64 start = frame;
+    if (walk->proc->instr_kind == STPROF_INSTR_POINTER && frame < callee &&
+        callee - frame <= STPROF_FRAME_BLOCK) {
+      start = frame & ~(__u64)(STPROF_FRAME_BLOCK - 1);
+      if (frame + window_size - start > STPROF_FRAME_BLOCK) {
+        start = frame + window_size - STPROF_FRAME_BLOCK;
+      }
+    }
+    __u64 size = frame + window_size - start;
+    if (size > STPROF_FRAME_BLOCK ||
+        bpf_probe_read_user(walk->scratch->block, size, (const void *)start)) {
+      return NULL;
+    }
+    walk->block_start = start;
+    walk->block_end = start + size;
+  }
+  /* The window starts below the block's end minus the window, so the offset is below
+   * STPROF_FRAME_BLOCK: masking it changes nothing, and lets the verifier bound the pointer. */
+  return walk->scratch->block + ((frame - walk->block_start) & (STPROF_FRAME_BLOCK - 1));
+}
+
 static long frame_walk_step(__u64 index, struct frame_walk *walk) {
   const struct stprof_process *proc = walk->proc;
   struct stprof_scratch *scratch = walk->scratch;
@@ -97,12 +133,13 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
 
   __u32 window_size = proc->frame_window;
   if (window_size > STPROF_FRAME_WINDOW) window_size = STPROF_FRAME_WINDOW;
-  if (bpf_probe_read_user(scratch->frame, window_size, (const void *)frame)) {
+  const __u8 *window = frame_window(walk, frame, window_size);
+  if (!window) {
     walk->flags |= STACK_FLAG_PARTIAL;
     count(STPROF_FRAME_READ_FAULT);
     return 1;
   }
-  __u64 previous = window_u64(scratch->frame, proc->frame_previous);
+  __u64 previous = window_u64(window, proc->frame_previous);
   if (previous == frame) {
     walk->flags |= STACK_FLAG_PARTIAL;
     count(STPROF_FRAME_LOOP);
@@ -110,9 +147,9 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
   }
   walk->frame = previous;
 
-  __u64 code = window_u64(scratch->frame, proc->frame_code) & ~proc->code_pointer_mask;
+  __u64 code = window_u64(window, proc->frame_code) & ~proc->code_pointer_mask;
   if (proc->frame_owner >= 0 && proc->frame_owner < STPROF_FRAME_WINDOW &&
-      scratch->frame[proc->frame_owner & (STPROF_FRAME_WINDOW - 1)] >= proc->owner_first_non_python) {
+      window[proc->frame_owner & (STPROF_FRAME_WINDOW - 1)] >= proc->owner_first_non_python) {
     count(STPROF_FRAMES_SKIPPED);
     return 0;
   }
@@ -132,7 +169,7 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
   struct stprof_frame *out =
       &scratch->chunks[depth / STPROF_CHUNK_FRAMES].frames[depth % STPROF_CHUNK_FRAMES];
   out->code = code;
-  out->instr = instruction_index(proc, scratch->frame, code);
+  out->instr = instruction_index(proc, window, code);
   out->fingerprint = fingerprint;
   walk->hash = stprof_hash_frame(walk->hash, out);
   walk->depth++;

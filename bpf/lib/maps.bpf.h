@@ -54,13 +54,16 @@ struct stprof_code_memo {
   __u32 pad;
 };
 
+/* Bytes of a 3.11+ thread's frame stack read at once: one page (see frame_window). */
+#define STPROF_FRAME_BLOCK 4096
+
 /* The stack being built, one slot per CPU (a per-CPU array value cannot be this large).
  * max_entries is set to the number of possible CPUs by userspace before load. */
 struct stprof_scratch {
   struct stprof_chunk chunks[STPROF_MAX_CHUNKS];
   struct stprof_code_memo memo[STPROF_CODE_MEMO];
   __u64 walks; /* walks on this CPU so far: the serial of the latest (64 bits never wrap) */
-  __u8 frame[STPROF_FRAME_WINDOW];
+  __u8 block[STPROF_FRAME_BLOCK + STPROF_FRAME_WINDOW]; /* frames: see frame_window */
   __u8 code[STPROF_CODE_WINDOW];
   __u8 name[STPROF_NAME_WINDOW + 8]; /* slack: see stprof_fingerprint */
 };
