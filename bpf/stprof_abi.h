@@ -103,7 +103,7 @@ struct stprof_process {
   __u16 code_fingerprint;       /* its start in PyCodeObject */
   __u16 code_fingerprint_size;  /* its size: a multiple of 8, <= STPROF_CODE_WINDOW */
   __u16 code_fingerprint_mask;  /* bit i: bytes 8i..8i+7 of it never change, and are hashed */
-  __u16 code_name;              /* co_qualname (co_name before 3.11): inside the window, 8-aligned */
+  __u16 code_name;              /* co_qualname (co_name before 3.11): in the window, 8-aligned */
   /* The name's str object: PyASCIIObject.length, .state, and where compact ASCII data starts. */
   __u16 str_length;
   __u16 str_state;
@@ -188,6 +188,11 @@ static inline __u64 stprof_mix64(__u64 h, __u64 v) {
   h *= 0xff51afd7ed558ccdULL;
   return h ^ (h >> 33);
 }
+
+/* The registered-PID bitmap (registered_pids in maps.bpf.h, written by both sides): the word
+ * holding `pid`'s bit, and the bit. */
+static inline __u32 stprof_pid_word(__u32 pid) { return (pid / 64) & (STPROF_PID_WORDS - 1); }
+static inline __u64 stprof_pid_bit(__u32 pid) { return 1ULL << (pid % 64); }
 
 /* Whether the code window `code` carries the code object's serial: then a code object that
  * replaced another at the same address differs from it in the window itself, and the name is

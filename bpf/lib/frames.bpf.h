@@ -58,15 +58,14 @@ static __always_inline __s32 instruction_index(const struct stprof_process *proc
  * (inlined, it tripled the instructions verified and the profiler's start-up). */
 __noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct stprof_process *proc,
                                   __u64 code, __u64 serial) {
-  if (!scratch || !proc) return -1;
+  if (!scratch || !proc) return -1; /* a global function's pointer arguments may be NULL */
   struct stprof_code_memo *memo =
       &scratch->memo[((code >> 4) ^ (code >> 12)) & (STPROF_CODE_MEMO - 1)];
   if (memo->walk == serial && memo->code == code) return memo->fingerprint;
   __u32 code_size = proc->code_fingerprint_size;
   if (code_size > STPROF_CODE_WINDOW) code_size = STPROF_CODE_WINDOW;
-  if (bpf_probe_read_user(scratch->code, code_size, (const void *)(code + proc->code_fingerprint))) {
-    return -1;
-  }
+  const void *window = (const void *)(code + proc->code_fingerprint);
+  if (bpf_probe_read_user(scratch->code, code_size, window)) return -1;
   /* Without a serial in the window, the name's str is read too (its pointer is in the window,
    * userspace guarantees it). */
   __u32 name_size = 0;
@@ -98,6 +97,7 @@ static __always_inline const __u8 *frame_window(struct frame_walk *walk, __u64 f
   walk->last_frame = frame;
   if (frame < walk->block_start || frame + window_size > walk->block_end) {
     __u64 start = frame;
+    /* STPROF_INSTR_POINTER: 3.11+, whose frames are in a data stack. */
     if (walk->proc->instr_kind == STPROF_INSTR_POINTER && frame < callee &&
         callee - frame <= STPROF_FRAME_BLOCK) {
       start = frame & ~(__u64)(STPROF_FRAME_BLOCK - 1);

@@ -111,25 +111,21 @@ static __always_inline __attribute__((unused)) void count(enum stprof_counter id
   if (value) *value += 1;
 }
 
-static __always_inline __u64 *registered_word(__u32 pid) {
-  return &registered_pids[(pid / 64) & (STPROF_PID_WORDS - 1)];
-}
-
 static __always_inline __attribute__((unused)) bool may_be_registered(__u32 pid) {
-  return *registered_word(pid) & (1ULL << (pid % 64));
+  return registered_pids[stprof_pid_word(pid)] & stprof_pid_bit(pid);
 }
 
 /* Inserts pid into `processes` (and its bit); false if the map refused. */
 static __always_inline __attribute__((unused)) bool register_process(
     __u32 pid, const struct stprof_process *process) {
   if (bpf_map_update_elem(&processes, &pid, process, BPF_ANY)) return false;
-  __sync_fetch_and_or(registered_word(pid), 1ULL << (pid % 64));
+  __sync_fetch_and_or(&registered_pids[stprof_pid_word(pid)], stprof_pid_bit(pid));
   return true;
 }
 
 /* Removes pid from `processes` (and its bit); whether it was there. */
 static __always_inline __attribute__((unused)) bool unregister_process(__u32 pid) {
-  __sync_fetch_and_and(registered_word(pid), ~(1ULL << (pid % 64)));
+  __sync_fetch_and_and(&registered_pids[stprof_pid_word(pid)], ~stprof_pid_bit(pid));
   return bpf_map_delete_elem(&processes, &pid) == 0;
 }
 

@@ -162,19 +162,19 @@ Result<void> Sampler::add_process(__u32 pid, const stprof_process& process) {
                       errno_text(error) +
                       (error == E2BIG ? " (more Python processes than the processes map holds)" : ""));
   }
-  __atomic_fetch_or(registered_word(pid), 1ull << (pid % 64), __ATOMIC_SEQ_CST);
+  __atomic_fetch_or(registered_word(pid), stprof_pid_bit(pid), __ATOMIC_SEQ_CST);
   return {};
 }
 
 void Sampler::remove_process(__u32 pid) {
-  __atomic_fetch_and(registered_word(pid), ~(1ull << (pid % 64)), __ATOMIC_SEQ_CST);
+  __atomic_fetch_and(registered_word(pid), ~stprof_pid_bit(pid), __ATOMIC_SEQ_CST);
   bpf_map__delete_elem(skeleton_->maps.processes, &pid, sizeof(pid), 0);
 }
 
 // The registered-PID bitmap the sampler tests first (maps.bpf.h), shared with the kernel through
 // the mmapped .bss; the lifecycle programs change other bits of the same words concurrently.
 __u64* Sampler::registered_word(__u32 pid) {
-  return &skeleton_->bss->registered_pids[(pid / 64) % STPROF_PID_WORDS];
+  return &skeleton_->bss->registered_pids[stprof_pid_word(pid)];
 }
 
 bool Sampler::is_registered(__u32 pid) const {

@@ -15,11 +15,11 @@
 #include <string>
 
 #include "bpf/sampler.h"
-#include "discover/proc_list.h"
 #include "cli/config.h"
 #include "cli/live_top.h"
 #include "cli/status_line.h"
 #include "cli/summary.h"
+#include "discover/proc_list.h"
 #include "record/recorder.h"
 #include "record/target_filter.h"
 #include "render/format.h"
@@ -57,7 +57,8 @@ stprof::TargetFilter target_filter(const stprof::Config& config) {
 // Before any thread exists: on Linux the niceness is per thread, and threads inherit it.
 std::optional<std::string> set_niceness(int nice) {
   if (::setpriority(PRIO_PROCESS, 0, nice) == 0) return std::nullopt;
-  return "cannot run at nice " + std::to_string(nice) + " (" + std::strerror(errno) +
+  std::string reason = std::strerror(errno);
+  return "cannot run at nice " + std::to_string(nice) + " (" + reason +
          "): give the profiler CAP_SYS_NICE or choose --nice 0 or above";
 }
 
@@ -108,7 +109,9 @@ int main(int argc, char** argv) {
   }
 
   std::optional<std::string> nice_problem = set_niceness(config->nice);
-  if (nice_problem && config->nice_given) std::cerr << "stprof-bpf: warning: " << *nice_problem << "\n";
+  if (nice_problem && config->nice_given) {
+    std::cerr << "stprof-bpf: warning: " << *nice_problem << "\n";
+  }
 
   struct sigaction action{};
   action.sa_handler = request_stop;

@@ -140,7 +140,6 @@ void ProcessTable::adopt_fork(int child, int parent) {
 
 ProcessTable::Warnings ProcessTable::handle(const stprof_event& event) {
   Warnings warnings;
-
   int pid = static_cast<int>(event.pid);
   TrackedProcess* current = find(pid);
   switch (event.kind) {

@@ -58,7 +58,8 @@ std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
   // and reused between the fingerprint check and the reads above. Checking again after them
   // makes what was read belong to the code that was sampled.
   uint64_t name_pointer_again = 0;
-  if (fingerprint_now(address, name_pointer_again) != fingerprint || name_pointer_again != name_pointer) {
+  if (fingerprint_now(address, name_pointer_again) != fingerprint ||
+      name_pointer_again != name_pointer) {
     return std::nullopt;
   }
   return code;

@@ -60,7 +60,9 @@ Result<void> write_in_place(const std::string& path, const std::string& content)
 Result<void> check_writable(const std::string& path) {
   if (path == "-") return {};
   if (is_special_file(path)) {
-    if (::access(path.c_str(), W_OK) != 0) return make_error("cannot write " + path + ": " + errno_text(errno));
+    if (::access(path.c_str(), W_OK) != 0) {
+      return make_error("cannot write " + path + ": " + errno_text(errno));
+    }
     return {};
   }
   Result<TempFile> temp = create_temp_beside(path);
