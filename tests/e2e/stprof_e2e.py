@@ -154,6 +154,23 @@ class Profiler:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+ProfiledRun = collections.namedtuple("ProfiledRun", "result stacks stderr pid ready_info")
+
+
+def run_profiled(interpreter, script, *args, options=()):
+    """Runs a Target script from `go` to its result under `stprof-bpf -p PID OPTIONS`, which
+    must exit 0. Returns the script's result, the stacks of its PID, the profiler's stderr, and
+    the target's PID and ready line."""
+    with Target(interpreter, script, *args) as target, \
+            Profiler("-p", target.pid, *options) as profiler:
+        target.go()
+        result = target.result()
+        if profiler.wait() != 0:
+            raise AssertionError("stprof-bpf exited %d\n%s" % (profiler.returncode, profiler.stderr))
+        return ProfiledRun(result, profiler.profile().of_pid(target.pid), profiler.stderr,
+                           target.pid, target.ready_info)
+
+
 def run_profiler(*args, timeout=120):
     return subprocess.run([STPROF_BIN] + [str(a) for a in args], capture_output=True, text=True,
                           timeout=timeout)

@@ -19,7 +19,7 @@ import subprocess
 import unittest
 
 from stprof_e2e import (SCRIPTS_DIR, Profiler, Target, interpreter_under_test,
-                        list_interpreters, script_line)
+                        list_interpreters, run_profiled, script_line)
 
 FREQUENCY = 999
 SECONDS = 4
@@ -76,18 +76,13 @@ class Builds(unittest.TestCase):
         """Runs shares.py under `program`, profiled by PID until it exits; checks the process and
         thread frames of every stack, the hot line and the heavy() share. Returns the stacks
         whose leaf is heavy()."""
-        with Target(program, "shares.py", SECONDS) as target, \
-                Profiler("-p", target.pid, "-F", FREQUENCY) as profiler:
-            target.go()
-            spent = target.result()
-            self.assertEqual(profiler.wait(), 0, profiler.stderr)
-            stacks = profiler.profile().of_pid(target.pid)
-            self.assertTrue(stacks, "no samples of PID %d (%s)\n%s"
-                            % (target.pid, program.name, profiler.stderr))
-            tid = int(target.ready_info[0])
-            for stack in stacks:
-                self.assertEqual(stack.process, "%s (%d)" % (comm, target.pid), stack)
-                self.assertEqual(stack.thread, "%s (%d)" % (comm, tid), stack)
+        spent, stacks, stderr, pid, ready_info = run_profiled(program, "shares.py", SECONDS,
+                                                              options=("-F", FREQUENCY))
+        self.assertTrue(stacks, "no samples of PID %d (%s)\n%s" % (pid, program.name, stderr))
+        tid = int(ready_info[0])
+        for stack in stacks:
+            self.assertEqual(stack.process, "%s (%d)" % (comm, pid), stack)
+            self.assertEqual(stack.thread, "%s (%d)" % (comm, tid), stack)
         heavy = [s for s in stacks if s.frames and s.frames[-1].function == "heavy"]
         light = [s for s in stacks if s.frames and s.frames[-1].function == "light"]
         self.assertTrue(heavy and light, stacks[:5])

@@ -17,7 +17,7 @@ import time
 import unittest
 
 from stprof_e2e import (SCRIPTS_DIR, STPROF_BIN, Folded, Profiler, Target,
-                        interpreter_under_test, list_interpreters, wait_until)
+                        interpreter_under_test, list_interpreters, run_profiled, wait_until)
 
 
 def error_lines(stderr):
@@ -75,13 +75,17 @@ class CodeChurn(unittest.TestCase):
     def setUpClass(cls):
         cls.python = interpreter_under_test()
 
-    # The stacks the script makes, root first; LEAF:gen is what driver() calls (account(), a
-    # gen_ function or the <module> of the source exec'd to define it), LEAF:deep the same
-    # under helper() with deep_ functions.
+    # The stacks the script makes, root first; LEAF:gen is what driver() calls (account() or a
+    # gen_ function), LEAF:deep the same under helper() with deep_ functions, EXEC what
+    # generate() runs (the <module> of the source exec'd to define a function).
     SHAPES = [["<module>"], ["<module>", "main"], ["<module>", "main", "driver"],
               ["<module>", "main", "driver", "LEAF:gen"],
+              ["<module>", "main", "driver", "generate"],
+              ["<module>", "main", "driver", "generate", "EXEC"],
               ["<module>", "main", "driver", "helper"],
-              ["<module>", "main", "driver", "helper", "LEAF:deep"]]
+              ["<module>", "main", "driver", "helper", "LEAF:deep"],
+              ["<module>", "main", "driver", "helper", "generate"],
+              ["<module>", "main", "driver", "helper", "generate", "EXEC"]]
 
     @staticmethod
     def generated_kind(frame):
@@ -98,12 +102,14 @@ class CodeChurn(unittest.TestCase):
     def frame_verdict(self, frame, slot):
         """'ok', 'unknown', 'wrong-depth', or None when the frame cannot be in that slot."""
         kind = self.generated_kind(frame)
+        if kind == "unknown" and (slot == "EXEC" or slot.startswith("LEAF:")):
+            return "unknown"
+        if slot == "EXEC":
+            return "ok" if kind == "exec" else ("wrong-depth" if kind in ("gen", "deep") else None)
         if not slot.startswith("LEAF:"):
             return "ok" if frame.function == slot and kind is None else None
         if kind is None:
             return "ok" if frame.function == "account" else None
-        if kind in ("unknown", "exec"):
-            return {"unknown": "unknown", "exec": "ok"}[kind]
         if kind in ("gen", "deep"):
             return "ok" if kind == slot[len("LEAF:"):] else "wrong-depth"
         return None
@@ -130,14 +136,10 @@ class CodeChurn(unittest.TestCase):
         return "wrong-shape", None
 
     def test_freed_and_reallocated_code_is_never_named_wrong(self):
-        with Target(self.python, "code_churn.py", self.SECONDS, self.ITERATIONS) as target, \
-                Profiler("-p", target.pid, "-F", self.FREQUENCY, "-v") as profiler:
-            target.go()
-            result = target.result()
-            self.assertEqual(profiler.wait(), 0, profiler.stderr)
-            stacks = profiler.profile().of_pid(target.pid)
+        result, stacks, stderr, _, _ = run_profiled(self.python, "code_churn.py", self.SECONDS,
+                                                    self.ITERATIONS, options=("-F", self.FREQUENCY, "-v"))
         total = sum(s.count for s in stacks)
-        self.assertGreater(total, 300, profiler.stderr)
+        self.assertGreater(total, 300, stderr)
         by_verdict = collections.Counter()
         examples = collections.defaultdict(list)
         per_name = collections.Counter()
@@ -155,7 +157,7 @@ class CodeChurn(unittest.TestCase):
         stale = {name: n for name, n in per_name.items() if n > limit}
         stale_samples = sum(n - limit for n in stale.values())
         generated_samples = sum(per_name.values())
-        unknown_frames = unknown_frames_reported(profiler.stderr)
+        unknown_frames = unknown_frames_reported(stderr)
         print("\ncode churn: %d functions of each kind generated, longest call %.2f ms, "
               "%d samples" % (result["generated"], 1000 * result["longest_call"], total))
         print("code churn: %d samples (%.1f%%) with an <unknown code> frame, %d unknown frames "
@@ -190,12 +192,8 @@ class FrameStorm(unittest.TestCase):
 
     def storm(self, python):
         ranges = function_lines("call_storm.py")
-        with Target(python, "call_storm.py", self.SECONDS) as target, \
-                Profiler("-p", target.pid, "-F", self.FREQUENCY, "-v") as profiler:
-            target.go()
-            result = target.result()
-            self.assertEqual(profiler.wait(), 0, profiler.stderr)
-            stacks = profiler.profile().of_pid(target.pid)
+        result, stacks, stderr, _, _ = run_profiled(python, "call_storm.py", self.SECONDS,
+                                                    options=("-F", self.FREQUENCY, "-v"))
         total = sum(s.count for s in stacks)
         wrong, partial, no_line = 0, 0, 0
         examples = []
@@ -224,9 +222,9 @@ class FrameStorm(unittest.TestCase):
                                                 stack.count))
             elif is_partial:
                 partial += stack.count
-        faults = counter(profiler.stderr, "FRAME_READ_FAULT")
-        loops = counter(profiler.stderr, "FRAME_LOOP")
-        recorded = counter(profiler.stderr, "SAMPLES_RECORDED")
+        faults = counter(stderr, "FRAME_READ_FAULT")
+        loops = counter(stderr, "FRAME_LOOP")
+        recorded = counter(stderr, "SAMPLES_RECORDED")
         print("\nframe storm (%s): %d calls of a() in %d s, %d samples; wrong stacks %d (%.3f%%); "
               "[partial] stacks %d (%.3f%%); FRAME_READ_FAULT %d, FRAME_LOOP %d (%.3f%% of %d "
               "recorded); frames without a line %d"
@@ -235,7 +233,7 @@ class FrameStorm(unittest.TestCase):
                  100.0 * (faults + loops) / max(recorded, 1), recorded, no_line))
         if examples:
             print("frame storm (%s): wrong stacks, e.g. %s" % (python.name, examples))
-        self.assertGreater(total, 300, profiler.stderr)
+        self.assertGreater(total, 300, stderr)
         self.assertLessEqual(wrong, 0.001 * total,
                              "%s: %d of %d samples are not a prefix of <module>;main;a;b;c: %s"
                              % (python.name, wrong, total, examples))
@@ -258,12 +256,8 @@ class ManyThreads(unittest.TestCase):
         cls.python = interpreter_under_test()
 
     def test_64_threads_each_under_its_own_thread_frame(self):
-        with Target(self.python, "many_threads.py", self.THREADS, 8) as target, \
-                Profiler("-p", target.pid, "-F", 999) as profiler:
-            target.go()
-            tids = target.result()
-            self.assertEqual(profiler.wait(), 0, profiler.stderr)
-            stacks = profiler.profile().of_pid(target.pid)
+        tids, stacks, stderr, _, _ = run_profiled(self.python, "many_threads.py", self.THREADS, 8,
+                                                  options=("-F", 999))
         self.assertEqual(len(tids), self.THREADS)
         self.assertEqual(len(set(tids.values())), self.THREADS, tids)
         per_function = collections.Counter()
@@ -290,7 +284,7 @@ class ManyThreads(unittest.TestCase):
                  counts[len(counts) // 2] if counts else 0, counts[-1] if counts else 0,
                  len({s.tid for s in stacks})))
         self.assertFalse(problems, problems[:10])
-        self.assertFalse(missing, "never sampled in their thread: %s\n%s" % (missing, profiler.stderr))
+        self.assertFalse(missing, "never sampled in their thread: %s\n%s" % (missing, stderr))
 
     def test_too_few_file_descriptors_for_a_perf_event_per_thread(self):
         """-p follows each thread with a perf event of its own. With 64 threads already running

@@ -6,7 +6,7 @@ lines, depth, threads, and shares against the script's own thread_time() measure
 
 import unittest
 
-from stprof_e2e import Profiler, Target, interpreter_under_test, script_line
+from stprof_e2e import interpreter_under_test, run_profiled, script_line
 
 FREQUENCY = 999
 # Leaf shares must be within this many percentage points of what the script measured itself.
@@ -20,14 +20,9 @@ class Scenarios(unittest.TestCase):
 
     def profile(self, script, *args):
         """Runs `script` under the profiler; returns (its result, its stacks, profiler stderr)."""
-        with Target(self.python, script, *args) as target, \
-                Profiler("-p", target.pid, "-F", FREQUENCY) as profiler:
-            target.go()
-            result = target.result()
-            self.assertEqual(profiler.wait(), 0, profiler.stderr)
-            stacks = profiler.profile().of_pid(target.pid)
-            self.assertTrue(stacks, "no samples of PID %d\n%s" % (target.pid, profiler.stderr))
-            return result, stacks, profiler.stderr
+        run = run_profiled(self.python, script, *args, options=("-F", FREQUENCY))
+        self.assertTrue(run.stacks, "no samples of PID %d\n%s" % (run.pid, run.stderr))
+        return run.result, run.stacks, run.stderr
 
     def qualified(self, qualname):
         return qualname if self.python.has_qualname else qualname.rpartition(".")[2]

@@ -22,12 +22,15 @@ def account(spent):
     CALLS["longest_call"] = max(CALLS["longest_call"], spent)
 
 
-def helper(number, n):
-    name = "deep_%06d" % number
+def generate(name):
+    """A new function `name` compiled from TEMPLATE; the caller holds the only reference."""
     namespace = {}
     exec(compile(TEMPLATE.format(name=name), FILENAME, "exec"), namespace)
-    function = namespace.pop(name)
-    del namespace
+    return namespace.pop(name)
+
+
+def helper(number, n):
+    function = generate("deep_%06d" % number)
     start = time.thread_time()
     function(n)
     account(time.thread_time() - start)
@@ -38,11 +41,7 @@ def driver(seconds, n):
     number = 0
     while time.monotonic() < end:
         number += 1
-        name = "gen_%07d" % number
-        namespace = {}
-        exec(compile(TEMPLATE.format(name=name), FILENAME, "exec"), namespace)
-        function = namespace.pop(name)
-        del namespace
+        function = generate("gen_%07d" % number)
         start = time.thread_time()
         function(n)
         account(time.thread_time() - start)
