@@ -225,8 +225,9 @@ def kernel_cost(ctx, non_python_ns=None):
             for loop in loops:
                 reap(loop)
 
-        # 3.11 (no code serial: three reads per new code object) is the main series; 3.13
-        # reads two (see stprof_code_has_serial); "austin" is the trixie 3.13 interpreter.
+        # 3.11 (no code serial: a new code object's window and its name are read) is the main
+        # series; 3.13 reads the window only (see stprof_code_has_serial); "austin" is the trixie
+        # 3.13 interpreter.
         for interpreter, shape, depths, rows in (
                 ("host", "distinct", ctx.cost_depths, data["depths"]),
                 ("host", "recursive", ctx.recursive_cost_depths, data["recursive"]),
