@@ -15,11 +15,18 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Stores the scratch stack under stack_id unless it is there already. Chunk 0 goes last so that
- * userspace, which looks up chunk 0 first, never sees a partly inserted stack. */
+ * userspace, which looks up chunk 0 first, never sees a partly inserted stack.
+ * A stack this CPU interned or found lately (scratch->interned) is taken as there without a
+ * lookup: userspace deletes a stack from the map only once it has its own copy. */
 static __always_inline bool intern_stack(struct stprof_scratch *scratch, __u64 stack_id,
                                          __u32 depth, __u32 pid) {
+  __u64 *recent = &scratch->interned[stack_id & (STPROF_INTERNED_MEMO - 1)];
+  if (*recent == stack_id) return true;
   struct stprof_chunk_key key = {.stack_id = stack_id};
-  if (bpf_map_lookup_elem(&stacks, &key)) return true;
+  if (bpf_map_lookup_elem(&stacks, &key)) {
+    *recent = stack_id;
+    return true;
+  }
 
   __u32 last = (depth - 1) / STPROF_CHUNK_FRAMES;
   for (int i = STPROF_MAX_CHUNKS - 1; i >= 0; i--) {
@@ -29,6 +36,7 @@ static __always_inline bool intern_stack(struct stprof_scratch *scratch, __u64 s
   }
   count(STPROF_STACKS_NEW);
   send_event(STPROF_EVENT_NEW_STACK, pid, 0, stack_id);
+  *recent = stack_id;
   return true;
 }
 
@@ -64,8 +72,8 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
     count(STPROF_EXIT_NO_FSBASE);
     return 0;
   }
-  __u64 tstate = find_thread_state(proc, tid, fsbase);
-  if (!tstate) return 0; /* counted by find_thread_state */
+  struct stprof_thread_state thread;
+  if (!find_thread_state(proc, tid, fsbase, &thread)) return 0; /* counted there */
 
   __u32 cpu = bpf_get_smp_processor_id();
   struct stprof_scratch *scratch = bpf_map_lookup_elem(&scratch_stacks, &cpu);
@@ -76,9 +84,9 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
   struct frame_walk walk = {
       .proc = proc,
       .scratch = scratch,
-      .frame = current_frame(proc, tstate),
+      .frame = current_frame(proc, thread.tstate),
       .hash = 0x84222325cbf29ce4ULL,
-      .serial = ++scratch->walks,
+      .memo_tag = code_memo_tag(proc, &thread, task, scratch),
   };
   if (walk.frame) bpf_loop(2 * STPROF_MAX_DEPTH, frame_walk_step, &walk, 0);
   if (walk.depth == 0) {

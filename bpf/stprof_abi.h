@@ -53,6 +53,7 @@
   X(FRAMES_SKIPPED, "non-Python frames skipped (shims, C-stack owners)")                \
   X(STACK_TRUNCATED, "stack deeper than STPROF_MAX_DEPTH (STACK_FLAG_TRUNCATED)")       \
   X(STACKS_NEW, "new stacks interned")                                                  \
+  X(CODE_READS, "code objects read (the rest were in the per-CPU memo: see code_memo_tag)") \
   X(EVENTS_LOST, "process events dropped: ring buffer full (the periodic rescan catches up)") \
   X(FORKS_FOLLOWED, "child processes registered at fork, before their first instruction")
 
@@ -111,7 +112,15 @@ struct stprof_process {
   /* A 32-bit serial unique to each code object (3.12+ co_version), inside the window and hashed
    * with it; 0: this version has none. See stprof_code_has_serial. */
   __u16 code_serial;
-  __u16 pad[3];
+  /* The code epoch: a counter in the thread's PyInterpreterState that moves before any code
+   * object can take another's address, so that fingerprints found in one walk hold in the next
+   * while it stands still (see code_memo_tag in frames.bpf.h). 3.13: func_state.next_version,
+   * the 4-byte counter co_version is drawn from (0 once exhausted: then it no longer moves);
+   * 3.14+: _code_object_generation, 8 bytes, bumped by every code object freed. */
+  __u16 tstate_interp;          /* PyThreadState.interp */
+  __u16 interp_code_epoch;      /* the counter in PyInterpreterState; 0: this version has none */
+  __u8 code_epoch_size;         /* its size: 4 or 8 */
+  __u8 pad;
 };
 
 /* One Python frame as the sampler saw it. */
@@ -152,6 +161,7 @@ struct stprof_count_key {
 struct stprof_thread_state {
   __u64 tstate;
   __u64 fsbase;
+  __u64 code_epoch_addr; /* its interpreter's code epoch counter (see stprof_process); 0: none */
 };
 
 /* Process lifecycle events, sent by the exec/fork/exit tracepoints through the `events` ring
@@ -269,7 +279,7 @@ static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 static_assert(sizeof(struct stprof_chunk_key) == 16, "stprof_chunk_key layout");
 static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
 static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
-static_assert(sizeof(struct stprof_thread_state) == 16, "stprof_thread_state layout");
+static_assert(sizeof(struct stprof_thread_state) == 24, "stprof_thread_state layout");
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
 static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 #else

@@ -1,11 +1,14 @@
 /* Walking a thread's Python frame chain, leaf first, into the per-CPU scratch stack.
  *
  * Probe reads: of each frame's window (code, caller, instruction, owner fields), except that
- * 3.11+ callers in the data stack come a page at a time (see frame_window); per code object, one
- * of its fingerprint window and, before 3.12, one of its name. Everything version-specific comes
- * from struct stprof_process; there is no per-version branch here. */
+ * 3.11+ callers in the data stack come a page at a time (see frame_window); per code object not
+ * in scratch->memo (see code_memo_tag), one of its fingerprint window and, before 3.12, one of
+ * its name. Everything version-specific comes from struct stprof_process; there is no
+ * per-version branch here. */
 #ifndef STPROF_FRAMES_BPF_H
 #define STPROF_FRAMES_BPF_H
+
+#include <bpf/bpf_core_read.h>
 
 #include "maps.bpf.h"
 
@@ -16,7 +19,7 @@ struct frame_walk {
   __u64 hash;
   __u32 depth;
   __u16 flags;
-  __u64 serial; /* this walk's, for scratch->memo; 1 and up */
+  __u64 memo_tag; /* under which scratch->memo holds fingerprints valid now: code_memo_tag */
   __u64 block_start, block_end; /* what scratch->block holds; empty at first */
   __u64 last_frame;              /* the frame visited last; 0 at first */
 };
@@ -50,18 +53,40 @@ static __always_inline __s32 instruction_index(const struct stprof_process *proc
   }
 }
 
-/* The fingerprint of `code` (see stprof_fingerprint), or -1 if its window faulted.
- * A code object met again in the same walk (recursion, a wrapper at several levels) is not read
- * again: every frame holds a reference to its code object, and the thread is stopped while it
- * is sampled, so during walk `serial` an address names one code object.
+/* The tag of the fingerprints that hold for this walk of `thread` (see code_fingerprint).
+ * Within one walk an address names one code object: every frame holds a reference to its code
+ * object, and the thread is stopped while it is sampled. So by default each walk has a tag of its
+ * own, a serial below 2^63. When the thread's interpreter has a code epoch (stprof_process), no
+ * code object can have taken another's address while the epoch stands still, so the tag is the
+ * process (tgid and start time: never reused) with the epoch's address and value, top bit set, and
+ * fingerprints carry over from walk to walk, across the process's threads, until it moves. */
+static __always_inline __u64 code_memo_tag(const struct stprof_process *proc,
+                                           const struct stprof_thread_state *thread,
+                                           struct task_struct *task,
+                                           struct stprof_scratch *scratch) {
+  __u64 epoch = 0;
+  __u32 size = proc->code_epoch_size == 4 ? 4 : 8;
+  if (thread->code_epoch_addr &&
+      !bpf_probe_read_user(&epoch, size, (const void *)thread->code_epoch_addr) &&
+      (size == 8 || epoch != 0)) { /* an exhausted 4-byte counter stays at 0 */
+    __u64 process = ((__u64)BPF_CORE_READ(task, tgid) << 32) ^
+                    BPF_CORE_READ(task, group_leader, start_time);
+    return stprof_mix64(stprof_mix64(process, thread->code_epoch_addr), epoch) | (1ULL << 63);
+  }
+  return ++scratch->walks;
+}
+
+/* The fingerprint of `code` (see stprof_fingerprint), or -1 if its window faulted. A code object
+ * whose fingerprint scratch->memo holds under `tag` (see code_memo_tag) is not read again.
  * A global function: the verifier checks it once on its own, not along every path of the walk
  * (inlined, it tripled the instructions verified and the profiler's start-up). */
 __noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct stprof_process *proc,
-                                  __u64 code, __u64 serial) {
+                                  __u64 code, __u64 tag) {
   if (!scratch || !proc) return -1; /* a global function's pointer arguments may be NULL */
   struct stprof_code_memo *memo =
-      &scratch->memo[((code >> 4) ^ (code >> 12)) & (STPROF_CODE_MEMO - 1)];
-  if (memo->walk == serial && memo->code == code) return memo->fingerprint;
+      &scratch->memo[((code >> 4) ^ (code >> 14)) & (STPROF_CODE_MEMO - 1)];
+  if (memo->tag == tag && memo->code == code) return memo->fingerprint;
+  count(STPROF_CODE_READS);
   __u32 code_size = proc->code_fingerprint_size;
   if (code_size > STPROF_CODE_WINDOW) code_size = STPROF_CODE_WINDOW;
   const void *window = (const void *)(code + proc->code_fingerprint);
@@ -80,7 +105,7 @@ __noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct s
   __u32 fingerprint = stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
   memo->code = code;
   memo->fingerprint = fingerprint;
-  memo->walk = serial;
+  memo->tag = tag;
   return fingerprint;
 }
 
@@ -156,7 +181,7 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
     return 0;
   }
 
-  __s64 fingerprint = code_fingerprint(scratch, proc, code, walk->serial);
+  __s64 fingerprint = code_fingerprint(scratch, proc, code, walk->memo_tag);
   if (fingerprint < 0) {
     walk->flags |= STACK_FLAG_PARTIAL;
     count(STPROF_FRAME_READ_FAULT);

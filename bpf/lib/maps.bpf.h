@@ -44,15 +44,18 @@ struct {
 STPROF_COUNTS_MAP counts_0 SEC(".maps") __weak;
 STPROF_COUNTS_MAP counts_1 SEC(".maps") __weak;
 
-/* Fingerprints of the code objects read during one walk, direct-mapped by address. An entry is
- * valid for the walk whose serial it carries (see frames.bpf.h). */
-#define STPROF_CODE_MEMO 16
+/* Fingerprints of the code objects read lately, direct-mapped by address. An entry is valid
+ * while the sampler's walks carry its tag (see code_memo_tag in frames.bpf.h). */
+#define STPROF_CODE_MEMO 1024
 struct stprof_code_memo {
   __u64 code;
-  __u64 walk;
+  __u64 tag;
   __u32 fingerprint;
   __u32 pad;
 };
+
+/* Stack ids this CPU interned or found in `stacks` lately, direct-mapped (see intern_stack). */
+#define STPROF_INTERNED_MEMO 64
 
 /* Bytes of a 3.11+ thread's frame stack read at once: one page (see frame_window). */
 #define STPROF_FRAME_BLOCK 4096
@@ -62,7 +65,8 @@ struct stprof_code_memo {
 struct stprof_scratch {
   struct stprof_chunk chunks[STPROF_MAX_CHUNKS];
   struct stprof_code_memo memo[STPROF_CODE_MEMO];
-  __u64 walks; /* walks on this CPU so far: the serial of the latest (64 bits never wrap) */
+  __u64 walks; /* walks on this CPU without a code epoch so far: the latest one's tag */
+  __u64 interned[STPROF_INTERNED_MEMO];
   __u8 block[STPROF_FRAME_BLOCK + STPROF_FRAME_WINDOW]; /* frames: see frame_window */
   __u8 code[STPROF_CODE_WINDOW];
   __u8 name[STPROF_NAME_WINDOW + 8]; /* slack: see stprof_fingerprint */

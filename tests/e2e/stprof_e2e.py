@@ -171,6 +171,14 @@ def run_profiled(interpreter, script, *args, options=()):
                            target.pid, target.ready_info)
 
 
+def counter(stderr, name):
+    """A sampler counter from the -v summary."""
+    match = re.search(r"^stprof-bpf: counter %s = (\d+)" % name, stderr, re.MULTILINE)
+    if not match:
+        raise AssertionError("no counter %s in:\n%s" % (name, stderr))
+    return int(match.group(1))
+
+
 def run_profiler(*args, timeout=120):
     return subprocess.run([STPROF_BIN] + [str(a) for a in args], capture_output=True, text=True,
                           timeout=timeout)

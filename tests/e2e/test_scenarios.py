@@ -6,7 +6,7 @@ lines, depth, threads, and shares against the script's own thread_time() measure
 
 import unittest
 
-from stprof_e2e import interpreter_under_test, run_profiled, script_line
+from stprof_e2e import counter, interpreter_under_test, run_profiled, script_line
 
 FREQUENCY = 999
 # Leaf shares must be within this many percentage points of what the script measured itself.
@@ -69,6 +69,29 @@ class Scenarios(unittest.TestCase):
 
     def test_recursion_1000_deep_is_whole(self):
         self.check_recursion(1000)
+
+    def test_distinct_functions_50_deep_each_named_once_read(self):
+        depth = 50
+        run = run_profiled(self.python, "distinct_chain.py", depth, 3,
+                           options=("-F", FREQUENCY, "-v"))
+        levels = ["level_%d" % i for i in range(depth - 1, -1, -1)]
+        spinning = [s for s in run.stacks if s.functions[-1:] == ["spin"]]
+        self.assertGreater(sum(s.count for s in spinning), 1000, run.stderr)
+        for stack in spinning:
+            self.assertEqual(stack.functions, ["<module>", "main"] + levels + ["spin"])
+            for frame, name in zip(stack.frames[2:-1], levels):
+                self.assertEqual((frame.file, frame.line), ("<chain>", int(name[6:]) + 1))
+        # How often the sampler read a code object rather than find its fingerprint in the memo.
+        reads = counter(run.stderr, "CODE_READS") / counter(run.stderr, "SAMPLES_RECORDED")
+        print("\n%s: %d frames deep, %.2f code objects read per sample"
+              % (self.python.name, depth + 3, reads))
+        if self.python.version >= (3, 13):
+            # With a code epoch, fingerprints outlive the walk: each CPU reads the 53 code
+            # objects once, then never again while no code object is made (3.13) or freed.
+            self.assertLess(reads, 1.0)
+        else:
+            # Each walk reads each of its distinct code objects once.
+            self.assertGreater(reads, 0.9 * depth)
 
     def test_every_shape_of_code_is_named(self):
         _, stacks, _ = self.profile("shapes.py", 4)

@@ -62,6 +62,9 @@ std::vector<std::pair<std::string, int64_t>> fields_of(const CPythonLayout& l) {
       {"walker.str_state", w.str_state},
       {"walker.str_ascii_data", w.str_ascii_data},
       {"walker.code_serial", w.code_serial},
+      {"walker.tstate_interp", w.tstate_interp},
+      {"walker.interp_code_epoch", w.interp_code_epoch},
+      {"walker.code_epoch_size", w.code_epoch_size},
       {"runtime_interpreters_head", l.runtime_interpreters_head},
       {"code_filename", l.code_filename},
       {"code_name", l.code_name},
@@ -108,8 +111,10 @@ struct Member {
 const std::vector<Member> kTrixie313 = {
     {"runtime_state.interpreters_head", 40, 632},
     {"interpreter_state.next", 64, 7264},
+    {"interpreter_state.size", 48, 194976},
     {"interpreter_state.threads_head", 72, 7344},
     {"thread_state.next", 168, 8},
+    {"thread_state.interp", 176, 16},
     {"thread_state.current_frame", 184, 72},
     {"thread_state.thread_id", 192, 152},
     {"interpreter_frame.previous", 232, 8},
@@ -188,6 +193,7 @@ TEST(DebugOffsets, GoodTableOverridesEveryPublishedField) {
   set_member(table, "thread_state.next", 16);
   set_member(table, "thread_state.current_frame", 80);
   set_member(table, "thread_state.thread_id", 160);
+  set_member(table, "thread_state.interp", 24);
   set_member(table, "interpreter_frame.previous", 16);
   set_member(table, "interpreter_frame.executable", 24);
   set_member(table, "interpreter_frame.instr_ptr", 64);
@@ -210,6 +216,7 @@ TEST(DebugOffsets, GoodTableOverridesEveryPublishedField) {
   expected.walker.tstate_next = 16;
   expected.walker.tstate_frame = 80;
   expected.walker.tstate_thread_id = 160;
+  expected.walker.tstate_interp = 24;
   expected.walker.frame_previous = 16;
   expected.walker.frame_code = 24;
   expected.walker.frame_instr = 64;
@@ -227,6 +234,26 @@ TEST(DebugOffsets, GoodTableOverridesEveryPublishedField) {
   expected.walker.str_state = 36;
   expected.walker.str_ascii_data = 44;
   EXPECT_EQ(differences(expected, layout), "");
+}
+
+// 3.13's code epoch is not in the table: an interpreter state of a size it was not probed at
+// may have it elsewhere, so the sampler goes without (and the process is still profiled).
+TEST(DebugOffsets, UnprobedInterpreterStateSizeDropsTheCodeEpoch) {
+  CPythonLayout layout = static_layout(kV313);
+  ASSERT_EQ(layout.walker.interp_code_epoch, 17000);
+  ASSERT_EQ(layout.walker.code_epoch_size, 4);
+  for (uint64_t size : {194968, 194976}) {  // 3.13.0, 3.13.5
+    Table table = table_313();
+    set_member(table, "interpreter_state.size", size);
+    ASSERT_TRUE(apply_debug_offsets(kV313, table, layout));
+    EXPECT_EQ(layout.walker.interp_code_epoch, 17000) << size;
+  }
+  Table table = table_313();
+  set_member(table, "interpreter_state.size", 194984);
+  Result<void> applied = apply_debug_offsets(kV313, table, layout);
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(layout.walker.interp_code_epoch, 0);
+  EXPECT_EQ(layout.walker.code_epoch_size, 0);
 }
 
 TEST(DebugOffsets, FrameWindowCoversAPointerFieldPastTheOwner) {

@@ -77,6 +77,19 @@ int main(void) {
   P("tstate_next", offsetof(PyThreadState, next));
   P("tstate_thread_id", offsetof(PyThreadState, thread_id));
   P("tstate_thread_id_size", sizeof(((PyThreadState *)0)->thread_id));
+  P("tstate_interp", offsetof(PyThreadState, interp));
+  /* The code epoch (stprof_process.interp_code_epoch): 3.13 the counter co_version is drawn
+   * from; 3.14+ the count of code objects freed. */
+#if PY_VERSION_HEX >= 0x030E0000
+  P("interp_code_epoch", offsetof(PyInterpreterState, _code_object_generation));
+  P("interp_code_epoch_size", sizeof(((PyInterpreterState *)0)->_code_object_generation));
+#elif PY_VERSION_HEX >= 0x030D0000
+  P("interp_code_epoch", offsetof(PyInterpreterState, func_state.next_version));
+  P("interp_code_epoch_size", sizeof(((PyInterpreterState *)0)->func_state.next_version));
+#else
+  P("interp_code_epoch", 0);
+#endif
+  P("interp_size", sizeof(PyInterpreterState));
 
   /* ---- current frame ---- */
 #if PY_VERSION_HEX < 0x030B0000
@@ -265,7 +278,13 @@ int main(void) {
   D(runtime_state.interpreters_head, offsetof(_PyRuntimeState, interpreters.head));
   D(interpreter_state.next, offsetof(PyInterpreterState, next));
   D(interpreter_state.threads_head, offsetof(PyInterpreterState, threads.head));
+  D(interpreter_state.size, sizeof(PyInterpreterState));
+#if PY_VERSION_HEX >= 0x030E0000
+  D(interpreter_state.code_object_generation,
+    offsetof(PyInterpreterState, _code_object_generation));
+#endif
   D(thread_state.next, offsetof(PyThreadState, next));
+  D(thread_state.interp, offsetof(PyThreadState, interp));
   D(thread_state.current_frame, offsetof(PyThreadState, current_frame));
   D(thread_state.thread_id, offsetof(PyThreadState, thread_id));
   D(interpreter_frame.previous, offsetof(_PyInterpreterFrame, previous));

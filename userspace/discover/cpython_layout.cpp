@@ -169,6 +169,12 @@ CPythonLayout layout_313() {
   l.walker.cframe_current_frame = -1;
   l.walker.code_first_instr = 200;     // co_code_adaptive
   l.code_first_traceable = 184;
+  // The code epoch (see stprof_process): func_state.next_version, which co_version is drawn
+  // from. _Py_DebugOffsets does not publish it; debug_offsets.cpp keeps it only for the sizes of
+  // PyInterpreterState it was probed at (a patch release may move it).
+  l.walker.tstate_interp = 16;
+  l.walker.interp_code_epoch = 17000;
+  l.walker.code_epoch_size = 4;
   return l;
 }
 
@@ -188,6 +194,10 @@ CPythonLayout layout_314() {
   l.walker.owner_first_non_python = 3; // FRAME_OWNED_BY_INTERPRETER (and CSTACK = 4)
   l.walker.code_first_instr = 208;     // co_code_adaptive
   l.code_first_traceable = 192;
+  // The code epoch: _code_object_generation, bumped by every code object freed (published in
+  // _Py_DebugOffsets for out-of-process tools that cache code objects, as the sampler does).
+  l.walker.interp_code_epoch = 7992;
+  l.walker.code_epoch_size = 8;
   return l;
 }
 
@@ -203,6 +213,7 @@ CPythonLayout layout_315() {
   l.walker.interp_next = 7264;
   l.walker.interp_threads_head = 7336;
   l.walker.tstate_thread_id = 176;
+  l.walker.interp_code_epoch = 7944;   // _code_object_generation
   return l;
 }
 

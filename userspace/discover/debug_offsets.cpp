@@ -17,6 +17,10 @@ namespace {
 //   walker.tstate_next             thread_state.next
 //   walker.tstate_frame            thread_state.current_frame
 //   walker.tstate_thread_id        thread_state.thread_id
+//   walker.tstate_interp           thread_state.interp
+//   walker.interp_code_epoch       interpreter_state.code_object_generation (3.14+; on 3.13 the
+//                                  static one is kept when interpreter_state.size is one it was
+//                                  probed at, else there is no code epoch)
 //   walker.frame_previous          interpreter_frame.previous
 //   walker.frame_code              interpreter_frame.executable
 //   walker.frame_instr             interpreter_frame.instr_ptr
@@ -53,6 +57,12 @@ struct TableDescription {
   uint16_t tstate_next;
   uint16_t tstate_current_frame;
   uint16_t tstate_thread_id;
+  uint16_t tstate_interp;
+  uint16_t interp_size;
+  uint16_t interp_code_object_generation;
+  // Sizes of PyInterpreterState at which the static code epoch was probed (minors whose table
+  // does not publish one); 0: unused.
+  uint64_t static_epoch_interp_sizes[2];
   uint16_t frame_previous;
   uint16_t frame_executable;
   uint16_t frame_instr_ptr;
@@ -86,6 +96,10 @@ constexpr TableDescription kTable313 = {
     .tstate_next = 168,
     .tstate_current_frame = 184,
     .tstate_thread_id = 192,
+    .tstate_interp = 176,
+    .interp_size = 48,
+    .interp_code_object_generation = 0,
+    .static_epoch_interp_sizes = {194968 /* 3.13.0 */, 194976 /* 3.13.5 */},
     .frame_previous = 232,
     .frame_executable = 240,
     .frame_instr_ptr = 248,
@@ -117,6 +131,10 @@ constexpr TableDescription kTable314 = {
     .tstate_next = 192,
     .tstate_current_frame = 208,
     .tstate_thread_id = 216,
+    .tstate_interp = 200,
+    .interp_size = 48,
+    .interp_code_object_generation = 160,
+    .static_epoch_interp_sizes = {},
     .frame_previous = 256,
     .frame_executable = 264,
     .frame_instr_ptr = 272,
@@ -148,6 +166,10 @@ constexpr TableDescription kTable315 = {
     .tstate_next = 192,
     .tstate_current_frame = 208,
     .tstate_thread_id = 240,
+    .tstate_interp = 200,
+    .interp_size = 48,
+    .interp_code_object_generation = 160,
+    .static_epoch_interp_sizes = {},
     .frame_previous = 320,
     .frame_executable = 328,
     .frame_instr_ptr = 336,
@@ -216,6 +238,26 @@ class Taker {
   std::optional<std::string> error_;
 };
 
+// The code epoch (stprof_process.interp_code_epoch): the table's code_object_generation where it
+// publishes one; else the static one, if PyInterpreterState has a size it was probed at; else
+// none, and the sampler reads each code object once per walk. Never an error: without an epoch
+// the sampler is slower, not wrong.
+void take_code_epoch(const TableDescription& d, std::span<const uint8_t> table,
+                     stprof_process& w) {
+  bool known = false;
+  if (d.interp_code_object_generation) {
+    uint64_t offset = u64_at(table, d.interp_code_object_generation);
+    known = offset > 0 && offset <= std::numeric_limits<uint16_t>::max();
+    if (known) w.interp_code_epoch = static_cast<uint16_t>(offset);
+  } else {
+    known = std::ranges::count(d.static_epoch_interp_sizes, u64_at(table, d.interp_size)) > 0;
+  }
+  if (!known) {
+    w.interp_code_epoch = 0;
+    w.code_epoch_size = 0;
+  }
+}
+
 }  // namespace
 
 size_t debug_offsets_size(const PythonVersion& version) {
@@ -262,6 +304,7 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
   t.take("thread_state.next", d->tstate_next, w.tstate_next);
   t.take("thread_state.current_frame", d->tstate_current_frame, w.tstate_frame);
   t.take("thread_state.thread_id", d->tstate_thread_id, w.tstate_thread_id);
+  t.take("thread_state.interp", d->tstate_interp, w.tstate_interp);
   t.take("interpreter_frame.previous", d->frame_previous, w.frame_previous);
   t.take("interpreter_frame.executable", d->frame_executable, w.frame_code);
   t.take("interpreter_frame.instr_ptr", d->frame_instr_ptr, w.frame_instr);
@@ -281,6 +324,7 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
   t.take("unicode_object.compactunicodeobject_size", d->unicode_compactunicodeobject_size,
          out.unicode_compact_data);
   if (t.error()) return make_error(*t.error());
+  take_code_epoch(*d, table, w);
 
   // The sampler reads one window per frame: it must reach the end of the furthest field
   // (previous, executable and instr_ptr are 8-byte pointers, owner a char).

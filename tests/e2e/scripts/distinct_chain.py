@@ -1,0 +1,39 @@
+"""A chain of DEPTH distinct functions, level_<DEPTH-1>() down to level_0(), compiled from
+generated source (file "<chain>", one line each); level_0() calls spin(), which burns CPU.
+Usage: distinct_chain.py DEPTH SECONDS"""
+import json
+import sys
+import threading
+import time
+
+
+def spin(seconds):
+    end = time.monotonic() + seconds
+    total = 0
+    while time.monotonic() < end:
+        for i in range(1000):
+            total += i  # SPIN
+    return total
+
+
+def chain(depth):
+    """level_<depth-1>, whose calls go down to level_0 and then spin."""
+    source = ["def level_0(seconds): return spin(seconds)\n"]
+    source += ["def level_%d(seconds): return level_%d(seconds)\n" % (i, i - 1)
+               for i in range(1, depth)]
+    namespace = {"spin": spin}
+    exec(compile("".join(source), "<chain>", "exec"), namespace)
+    return namespace["level_%d" % (depth - 1)]
+
+
+def main():
+    depth, seconds = int(sys.argv[1]), float(sys.argv[2])
+    top = chain(depth)
+    print("ready", threading.get_native_id(), flush=True)
+    sys.stdin.readline()
+    top(seconds)
+    print("result", json.dumps({"depth": depth}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
