@@ -14,12 +14,14 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Stores the scratch stack under stack_id unless it is there already. Chunk 0 goes last so that
- * userspace, which looks up chunk 0 first, never sees a partly inserted stack.
- * A stack this CPU interned or found lately (scratch->interned) is taken as there without a
- * lookup: userspace deletes a stack from the map only once it has its own copy. */
-static __always_inline bool intern_stack(struct stprof_scratch *scratch, __u64 stack_id,
-                                         __u32 depth, __u32 pid) {
+/* Stores the scratch stack under stack_id unless it is there already; whether it is there.
+ * Chunk 0 goes last so that userspace, which looks up chunk 0 first, never sees a partly
+ * inserted stack. A stack this CPU interned or found lately (scratch->interned) is taken as
+ * there without a lookup: userspace deletes a stack from the map only once it has its own copy.
+ * A global function, verified once on its own. */
+__noinline bool intern_stack(struct stprof_scratch *scratch, __u64 stack_id, __u32 depth,
+                             __u32 pid) {
+  if (!scratch) return false; /* a global function's pointer arguments may be NULL */
   __u64 *recent = &scratch->interned[stack_id & (STPROF_INTERNED_MEMO - 1)];
   if (*recent == stack_id) return true;
   struct stprof_chunk_key key = {.stack_id = stack_id};

@@ -77,15 +77,23 @@ static __always_inline __u64 code_memo_tag(const struct stprof_process *proc,
 }
 
 /* The fingerprint of `code` (see stprof_fingerprint), or -1 if its window faulted. A code object
- * whose fingerprint scratch->memo holds under `tag` (see code_memo_tag) is not read again.
+ * whose fingerprint scratch->memo holds under `tag` (see code_memo_tag) is not read again; one
+ * that is read is kept in a way of its set whose tag is stale, else in each way in turn.
  * A global function: the verifier checks it once on its own, not along every path of the walk
  * (inlined, it tripled the instructions verified and the profiler's start-up). */
 __noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct stprof_process *proc,
                                   __u64 code, __u64 tag) {
   if (!scratch || !proc) return -1; /* a global function's pointer arguments may be NULL */
-  struct stprof_code_memo *memo =
-      &scratch->memo[((code >> 4) ^ (code >> 14)) & (STPROF_CODE_MEMO - 1)];
-  if (memo->tag == tag && memo->code == code) return memo->fingerprint;
+  struct stprof_code_memo_set *set =
+      &scratch->memo[((code >> 4) ^ (code >> 13)) & (STPROF_CODE_MEMO_SETS - 1)];
+  for (__u32 way = 0; way < STPROF_CODE_MEMO_WAYS; way++) {
+    if (set->tag[way] == tag && set->code[way] == code) return set->fingerprint[way];
+  }
+  __u32 victim = set->next_victim & (STPROF_CODE_MEMO_WAYS - 1);
+  set->next_victim = victim + 1;
+  for (__u32 way = STPROF_CODE_MEMO_WAYS; way-- > 0;) {
+    if (set->tag[way] != tag) victim = way;
+  }
   count(STPROF_CODE_READS);
   __u32 code_size = proc->code_fingerprint_size;
   if (code_size > STPROF_CODE_WINDOW) code_size = STPROF_CODE_WINDOW;
@@ -103,9 +111,9 @@ __noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct s
     if (!name || bpf_probe_read_user(scratch->name, name_size, name_window)) name_size = 0;
   }
   __u32 fingerprint = stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
-  memo->code = code;
-  memo->fingerprint = fingerprint;
-  memo->tag = tag;
+  set->code[victim] = code;
+  set->fingerprint[victim] = fingerprint;
+  set->tag[victim] = tag;
   return fingerprint;
 }
 

@@ -44,13 +44,18 @@ struct {
 STPROF_COUNTS_MAP counts_0 SEC(".maps") __weak;
 STPROF_COUNTS_MAP counts_1 SEC(".maps") __weak;
 
-/* Fingerprints of the code objects read lately, direct-mapped by address. An entry is valid
- * while the sampler's walks carry its tag (see code_memo_tag in frames.bpf.h). */
-#define STPROF_CODE_MEMO 1024
-struct stprof_code_memo {
-  __u64 code;
-  __u64 tag;
-  __u32 fingerprint;
+/* Fingerprints of the code objects read lately, in sets of STPROF_CODE_MEMO_WAYS chosen by
+ * address. An entry is valid while the sampler's walks carry its tag (see code_memo_tag in
+ * frames.bpf.h). Set-associative because a stack's code objects meet again walk after walk: a
+ * direct-mapped memo of 1024 slots had two of a 53-frame stack's objects in one slot in most
+ * runs, each evicting the other on every walk. */
+#define STPROF_CODE_MEMO_SETS 512
+#define STPROF_CODE_MEMO_WAYS 4
+struct stprof_code_memo_set {
+  __u64 code[STPROF_CODE_MEMO_WAYS];
+  __u64 tag[STPROF_CODE_MEMO_WAYS];
+  __u32 fingerprint[STPROF_CODE_MEMO_WAYS];
+  __u32 next_victim; /* the way a miss replaces when none holds a stale tag */
   __u32 pad;
 };
 
@@ -64,7 +69,7 @@ struct stprof_code_memo {
  * max_entries is set to the number of possible CPUs by userspace before load. */
 struct stprof_scratch {
   struct stprof_chunk chunks[STPROF_MAX_CHUNKS];
-  struct stprof_code_memo memo[STPROF_CODE_MEMO];
+  struct stprof_code_memo_set memo[STPROF_CODE_MEMO_SETS];
   __u64 walks; /* walks on this CPU without a code epoch so far: the latest one's tag */
   __u64 interned[STPROF_INTERNED_MEMO];
   __u8 block[STPROF_FRAME_BLOCK + STPROF_FRAME_WINDOW]; /* frames: see frame_window */

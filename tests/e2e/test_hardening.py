@@ -292,13 +292,16 @@ class ManyThreads(unittest.TestCase):
         ticks show it), and every thread is still profiled."""
         bystander = subprocess.Popen(["sh", "-c", "while :; do :; done"])
         try:
-            with Target(self.python, "many_threads.py", self.THREADS, 5) as target:
+            # 64 threads take turns at the GIL, some much more often than others (the other
+            # test's samples per thread range from about 70 to over 1000): 6 s of profile give
+            # the least lucky one a few turns, where 3 s once left one with none.
+            with Target(self.python, "many_threads.py", self.THREADS, 8) as target:
                 target.go()
                 time.sleep(0.5)  # the threads run before the profiler starts
                 with tempfile.TemporaryDirectory() as directory:
                     output = os.path.join(directory, "profile.folded")
                     result = subprocess.run(
-                        ["prlimit", "--nofile=60:60", STPROF_BIN, "-p", str(target.pid), "-d", "3",
+                        ["prlimit", "--nofile=60:60", STPROF_BIN, "-p", str(target.pid), "-d", "6",
                          "-F", "499", "-v", "-o", output], capture_output=True, text=True, timeout=120)
                     self.assertEqual(result.returncode, 0, result.stderr)
                     with open(output, encoding="utf-8") as f:

@@ -119,17 +119,25 @@ def slowdown(ctx):
 
 # ---- 2. kernel cost per sample -----------------------------------------------------------
 
-def _measure_prog(profiler, seconds):
+def _measure_prog(profiler, seconds, null=None):
+    """The sampling program's run time and count over `seconds`; with a bpfinfo.NullSampler,
+    the empty program's over the same interval too ("null")."""
     time.sleep(0.3)
-    before = bpfinfo.sampler_prog(profiler.pid)
+    before, null_before = bpfinfo.sampler_prog(profiler.pid), null and null.info()
     time.sleep(seconds)
-    after = bpfinfo.sampler_prog(profiler.pid)
+    after, null_after = bpfinfo.sampler_prog(profiler.pid), null and null.info()
     if before is None or after is None:
         raise RuntimeError("no stprof_sample program held by stprof-bpf pid %d" % profiler.pid)
     runs = after["run_cnt"] - before["run_cnt"]
-    return {"run_time_ns": after["run_time_ns"] - before["run_time_ns"], "run_cnt": runs,
-            "recursion_misses": after["recursion_misses"], "info": after,
-            "bpftool": bpftool_show(after["id"])}
+    measured = {"run_time_ns": after["run_time_ns"] - before["run_time_ns"], "run_cnt": runs,
+                "recursion_misses": after["recursion_misses"], "info": after,
+                "bpftool": bpftool_show(after["id"])}
+    if null:
+        null_runs = null_after["run_cnt"] - null_before["run_cnt"]
+        null_time = null_after["run_time_ns"] - null_before["run_time_ns"]
+        measured["null"] = {"run_cnt": null_runs, "run_time_ns": null_time,
+                            "ns_per_sample": null_time / max(1, null_runs)}
+    return measured
 
 
 def _deep_run(ctx, depth, seconds, copies, frequency, shape="distinct", interpreter="host"):
@@ -173,30 +181,42 @@ def _deep_run(ctx, depth, seconds, copies, frequency, shape="distinct", interpre
 
 
 def kernel_cost(ctx, non_python_ns=None):
-    data = {"depths": [], "recursive": [], "serial": [], "limit_probes": [], "seconds": ctx.cost_seconds}
+    data = {"depths": [], "recursive": [], "epoch": [], "limit_probes": [], "seconds": ctx.cost_seconds}
     old_stats = read_sysctl("kernel.bpf_stats_enabled")
     write_sysctl("kernel.bpf_stats_enabled", 1)
     load = Load()
     try:
         # A non-Python task on every CPU: busy shell loops while one idle Python process is
-        # registered, so every sample takes the "not a registered process" exit.
-        log("kernel cost: non-Python task")
+        # registered, so every sample takes the "not a registered process" exit. The floor, an
+        # empty program on cpu-clock events of its own, runs at the same time under the same
+        # load, and both programs' statistics are read at the same instants: the difference is
+        # what the sampler's exit costs, with the machine's moods common to both.
+        log("kernel cost: non-Python task, beside an empty program")
         idle = Workload(ctx.interpreters["host"], "resident.py", "idle")
         loops = [popen(["sh", "-c", "while :; do :; done"]) for _ in range(ctx.cpus)]
         profiler = None
+        null = None
         try:
             output = os.path.join(ctx.tmpdir, "nonpython.folded")
             # Selected by name, not -p: with -p only the target's own threads are sampled.
             profiler = Stprof(ctx.binary, ["-F", 1000, "--comm", "^resident\\.py$"], output)
-            measured = _measure_prog(profiler, ctx.cost_seconds)
+            try:
+                null = bpfinfo.NullSampler(1000, ctx.cpus)
+            except OSError as error:
+                data["null_program"] = {"error": str(error)}
+            measured = _measure_prog(profiler, ctx.cost_seconds, null)
             summary = profiler.stop()
             profiler = None
         finally:
+            if null is not None:
+                null.close()
             if profiler is not None:
                 reap(profiler.process)
             for loop in loops:
                 reap(loop)
             idle.kill()
+        if "null" in measured:
+            data["null_program"] = measured.pop("null")
         measured["ns_per_sample"] = measured["run_time_ns"] / max(1, measured["run_cnt"])
         measured["counters"] = summary["counters"]
         data["non_python"] = measured
@@ -204,34 +224,14 @@ def kernel_cost(ctx, non_python_ns=None):
         data["bpftool"] = measured.pop("bpftool")
         c_other = measured["ns_per_sample"]
 
-        # The floor: an empty program on the same events, under the same load.
-        log("kernel cost: empty program (calibration)")
-        loops = [popen(["sh", "-c", "while :; do :; done"]) for _ in range(ctx.cpus)]
-        null = None
-        try:
-            null = bpfinfo.NullSampler(1000, ctx.cpus)
-            time.sleep(0.3)
-            before = null.info()
-            time.sleep(ctx.cost_seconds)
-            after = null.info()
-            runs = after["run_cnt"] - before["run_cnt"]
-            data["null_program"] = {"run_cnt": runs, "run_time_ns": after["run_time_ns"] - before["run_time_ns"],
-                                    "ns_per_sample": (after["run_time_ns"] - before["run_time_ns"]) / max(1, runs)}
-        except OSError as error:
-            data["null_program"] = {"error": str(error)}
-        finally:
-            if null is not None:
-                null.close()
-            for loop in loops:
-                reap(loop)
-
-        # 3.11 (no code serial: a new code object's window and its name are read) is the main
-        # series; 3.13 reads the window only (see stprof_code_has_serial); "austin" is the trixie
-        # 3.13 interpreter.
+        # 3.11 (no code epoch: each walk reads each of its code objects, window and name) is the
+        # main series; 3.13 and 3.15 keep fingerprints from walk to walk while no code object is
+        # made or freed (see code_memo_tag). "austin" is the trixie 3.13, "tachyon" the sid 3.15.
         for interpreter, shape, depths, rows in (
                 ("host", "distinct", ctx.cost_depths, data["depths"]),
                 ("host", "recursive", ctx.recursive_cost_depths, data["recursive"]),
-                ("austin", "distinct", ctx.serial_cost_depths, data["serial"])):
+                ("austin", "distinct", ctx.epoch_cost_depths, data["epoch"]),
+                ("tachyon", "distinct", ctx.epoch_cost_depths, data["epoch"])):
             if interpreter not in ctx.interpreters:
                 continue
             for depth in depths:
