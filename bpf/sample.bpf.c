@@ -91,6 +91,7 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
       .memo_tag = code_memo_tag(proc, &thread, task, scratch),
   };
   if (walk.frame) bpf_loop(2 * STPROF_MAX_DEPTH, frame_walk_step, &walk, 0);
+  count_n(STPROF_CODE_READS, walk.code_reads);
   if (walk.depth == 0) {
     count(STPROF_EXIT_NO_FRAME);
     return 0;

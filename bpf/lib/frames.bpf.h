@@ -20,6 +20,7 @@ struct frame_walk {
   __u32 depth;
   __u16 flags;
   __u64 memo_tag; /* under which scratch->memo holds fingerprints valid now: code_memo_tag */
+  __u32 code_reads; /* code objects read, not found in scratch->memo (STPROF_CODE_READS) */
   __u64 block_start, block_end; /* what scratch->block holds; empty at first */
   __u64 last_frame;              /* the frame visited last; 0 at first */
 };
@@ -76,31 +77,16 @@ static __always_inline __u64 code_memo_tag(const struct stprof_process *proc,
   return ++scratch->walks;
 }
 
-/* The fingerprint of `code` (see stprof_fingerprint), or -1 if its window faulted. A code object
- * whose fingerprint scratch->memo holds under `tag` (see code_memo_tag) is not read again; one
- * that is read is kept in a way of its set whose tag is stale, else in each way in turn.
- * A global function: the verifier checks it once on its own, not along every path of the walk
- * (inlined, it tripled the instructions verified and the profiler's start-up). */
-__noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct stprof_process *proc,
-                                  __u64 code, __u64 tag) {
+/* Reads the fingerprint of `code` (see stprof_fingerprint): its window and, without a serial in
+ * it, its name; -1 if the window faulted. A global function, verified once on its own. */
+__noinline __s64 read_code_fingerprint(struct stprof_scratch *scratch,
+                                       const struct stprof_process *proc, __u64 code) {
   if (!scratch || !proc) return -1; /* a global function's pointer arguments may be NULL */
-  struct stprof_code_memo_set *set =
-      &scratch->memo[((code >> 4) ^ (code >> 13)) & (STPROF_CODE_MEMO_SETS - 1)];
-  for (__u32 way = 0; way < STPROF_CODE_MEMO_WAYS; way++) {
-    if (set->tag[way] == tag && set->code[way] == code) return set->fingerprint[way];
-  }
-  __u32 victim = set->next_victim & (STPROF_CODE_MEMO_WAYS - 1);
-  set->next_victim = victim + 1;
-  for (__u32 way = STPROF_CODE_MEMO_WAYS; way-- > 0;) {
-    if (set->tag[way] != tag) victim = way;
-  }
-  count(STPROF_CODE_READS);
   __u32 code_size = proc->code_fingerprint_size;
   if (code_size > STPROF_CODE_WINDOW) code_size = STPROF_CODE_WINDOW;
   const void *window = (const void *)(code + proc->code_fingerprint);
   if (bpf_probe_read_user(scratch->code, code_size, window)) return -1;
-  /* Without a serial in the window, the name's str is read too (its pointer is in the window,
-   * userspace guarantees it). */
+  /* The name's pointer is in the window: userspace guarantees it. */
   __u32 name_size = 0;
   if (!stprof_code_has_serial(scratch->code, proc)) {
     __u32 name_at = (__u32)proc->code_name - proc->code_fingerprint;
@@ -110,11 +96,45 @@ __noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct s
     const void *name_window = (const void *)(name + proc->str_length);
     if (!name || bpf_probe_read_user(scratch->name, name_size, name_window)) name_size = 0;
   }
-  __u32 fingerprint = stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
+  return stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
+}
+
+/* Set in code_fingerprint's result when the code object was read, not found in the memo. */
+#define STPROF_FINGERPRINT_READ (1LL << 32)
+
+/* The fingerprint of `code`, with STPROF_FINGERPRINT_READ if it was read; -1 if its window
+ * faulted. A code object whose fingerprint scratch->memo holds under `tag` (see code_memo_tag)
+ * is not read again; one that is read is kept in a way of its set whose tag is stale, else in
+ * each way in turn. A walk's own tag (no code epoch) only needs the memo for the walk's
+ * repeats: it uses way 0 of the first sets, which stay in the CPU's cache (choosing among ways
+ * cost 3.11 about 4 ns a frame). With a code epoch, every set and way.
+ * A global function: the verifier checks it once on its own, not along every path of the walk
+ * (inlined, it tripled the instructions verified and the profiler's start-up). */
+__noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct stprof_process *proc,
+                                  __u64 code, __u64 tag) {
+  if (!scratch) return -1; /* a global function's pointer arguments may be NULL */
+  bool epoch = tag >> 63;
+  __u32 sets = epoch ? STPROF_CODE_MEMO_SETS : STPROF_CODE_MEMO_WALK_SETS;
+  struct stprof_code_memo_set *set =
+      &scratch->memo[((code >> 4) ^ (code >> 13)) & (sets - 1) & (STPROF_CODE_MEMO_SETS - 1)];
+  __u32 ways = epoch ? STPROF_CODE_MEMO_WAYS : 1;
+  for (__u32 way = 0; way < STPROF_CODE_MEMO_WAYS && way < ways; way++) {
+    if (set->tag[way] == tag && set->code[way] == code) return set->fingerprint[way];
+  }
+  __s64 fingerprint = read_code_fingerprint(scratch, proc, code);
+  if (fingerprint < 0) return -1;
+  __u32 victim = 0;
+  if (epoch) {
+    victim = set->next_victim < STPROF_CODE_MEMO_WAYS ? set->next_victim : 0;
+    set->next_victim = victim + 1;
+    for (__u32 way = STPROF_CODE_MEMO_WAYS; way-- > 0;) {
+      if (set->tag[way] != tag) victim = way;
+    }
+  }
   set->code[victim] = code;
-  set->fingerprint[victim] = fingerprint;
+  set->fingerprint[victim] = (__u32)fingerprint;
   set->tag[victim] = tag;
-  return fingerprint;
+  return fingerprint | STPROF_FINGERPRINT_READ;
 }
 
 /* The frame's window (proc->frame_window bytes at `frame`), or NULL if it faulted.
@@ -202,6 +222,7 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
   out->code = code;
   out->instr = instruction_index(proc, window, code);
   out->fingerprint = (__u32)fingerprint;
+  walk->code_reads += fingerprint >> 32;
   walk->hash = stprof_hash_frame(walk->hash, out);
   walk->depth++;
   return 0;

@@ -45,19 +45,19 @@ STPROF_COUNTS_MAP counts_0 SEC(".maps") __weak;
 STPROF_COUNTS_MAP counts_1 SEC(".maps") __weak;
 
 /* Fingerprints of the code objects read lately, in sets of STPROF_CODE_MEMO_WAYS chosen by
- * address. An entry is valid while the sampler's walks carry its tag (see code_memo_tag in
- * frames.bpf.h). Set-associative because a stack's code objects meet again walk after walk: a
- * direct-mapped memo of 1024 slots had two of a 53-frame stack's objects in one slot in most
- * runs, each evicting the other on every walk. */
+ * address, a cache line each. An entry is valid while the sampler's walks carry its tag (see
+ * code_memo_tag in frames.bpf.h). Set-associative because a stack's code objects meet again walk
+ * after walk: a direct-mapped memo of 1024 slots can put two of a 53-frame stack's objects in
+ * one slot (birthday odds about 3 in 4), each then evicting the other on every walk. */
 #define STPROF_CODE_MEMO_SETS 512
-#define STPROF_CODE_MEMO_WAYS 4
+#define STPROF_CODE_MEMO_WALK_SETS 64 /* the sets used under a walk's own tag (way 0 only) */
+#define STPROF_CODE_MEMO_WAYS 3
 struct stprof_code_memo_set {
   __u64 code[STPROF_CODE_MEMO_WAYS];
   __u64 tag[STPROF_CODE_MEMO_WAYS];
   __u32 fingerprint[STPROF_CODE_MEMO_WAYS];
   __u32 next_victim; /* the way a miss replaces when none holds a stale tag */
-  __u32 pad;
-};
+} __attribute__((aligned(64)));
 
 /* Stack ids this CPU interned or found in `stacks` lately, direct-mapped (see intern_stack). */
 #define STPROF_INTERNED_MEMO 64
@@ -114,10 +114,14 @@ __u64 registered_pids[STPROF_PID_WORDS] __weak = {};
  * match new processes); otherwise only for registered and followed processes. */
 const volatile bool report_every_exec __weak = false;
 
-static __always_inline __attribute__((unused)) void count(enum stprof_counter id) {
+static __always_inline __attribute__((unused)) void count_n(enum stprof_counter id, __u64 n) {
   __u32 key = id;
   __u64 *value = bpf_map_lookup_elem(&counters, &key);
-  if (value) *value += 1;
+  if (value) *value += n;
+}
+
+static __always_inline __attribute__((unused)) void count(enum stprof_counter id) {
+  count_n(id, 1);
 }
 
 static __always_inline __attribute__((unused)) bool may_be_registered(__u32 pid) {
