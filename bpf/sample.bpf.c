@@ -74,21 +74,20 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
     count(STPROF_EXIT_NO_FSBASE);
     return 0;
   }
-  struct stprof_thread_state thread;
-  if (!find_thread_state(proc, tid, fsbase, &thread)) return 0; /* counted there */
-
   __u32 cpu = bpf_get_smp_processor_id();
   struct stprof_scratch *scratch = bpf_map_lookup_elem(&scratch_stacks, &cpu);
   if (!scratch) {
     count(STPROF_EXIT_NO_SCRATCH);
     return 0;
   }
+  if (!find_thread_state(proc, tid, fsbase, scratch)) return 0; /* counted there */
+
   struct frame_walk walk = {
       .proc = proc,
       .scratch = scratch,
-      .frame = current_frame(proc, thread.tstate),
+      .frame = current_frame(proc, scratch),
       .hash = 0x84222325cbf29ce4ULL,
-      .memo_tag = code_memo_tag(proc, &thread, task, scratch),
+      .memo_tag = code_memo_tag(proc, scratch, task),
   };
   if (walk.frame) bpf_loop(2 * STPROF_MAX_DEPTH, frame_walk_step, &walk, 0);
   count_n(STPROF_CODE_READS, walk.code_reads);

@@ -25,6 +25,8 @@
 #define STPROF_FRAME_WINDOW 128
 #define STPROF_CODE_WINDOW 128
 #define STPROF_NAME_WINDOW 64
+/* Largest part of a PyThreadState read per sample, in one probe read: see stprof_tstate_window. */
+#define STPROF_TSTATE_WINDOW 192
 /* Words of the registered-PID bitmap: one bit per PID up to the kernel's PID_MAX_LIMIT (2^22). */
 #define STPROF_PID_WORDS ((1u << 22) / 64)
 /* Characters of an ASCII name that go into a code object's fingerprint. */
@@ -161,7 +163,6 @@ struct stprof_count_key {
 struct stprof_thread_state {
   __u64 tstate;
   __u64 fsbase;
-  __u64 code_epoch_addr; /* its interpreter's code epoch counter (see stprof_process); 0: none */
 };
 
 /* Process lifecycle events, sent by the exec/fork/exit tracepoints through the `events` ring
@@ -217,6 +218,22 @@ static inline bool stprof_code_has_serial(const __u8 *code, const struct stprof_
   }
   __builtin_memcpy(&serial, code + at, 4);
   return serial != 0;
+}
+
+/* The part of PyThreadState the sampler reads on every sample, in one read: [start, end) holds
+ * thread_id (which checks the cached thread state), the frame field and, with a code epoch,
+ * interp. Userspace keeps end - start <= STPROF_TSTATE_WINDOW. */
+struct stprof_span {
+  __u32 start, end;
+};
+static inline struct stprof_span stprof_tstate_window(const struct stprof_process *p) {
+  struct stprof_span span = {p->tstate_thread_id, p->tstate_thread_id + 8u};
+  __u32 fields[2] = {p->tstate_frame, p->interp_code_epoch ? p->tstate_interp : p->tstate_frame};
+  for (int i = 0; i < 2; i++) {
+    if (fields[i] < span.start) span.start = fields[i];
+    if (fields[i] + 8u > span.end) span.end = fields[i] + 8u;
+  }
+  return span;
 }
 
 /* Bytes of the name read per frame: from its length field to STPROF_NAME_CHARS ASCII characters. */
@@ -279,7 +296,7 @@ static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 static_assert(sizeof(struct stprof_chunk_key) == 16, "stprof_chunk_key layout");
 static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
 static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
-static_assert(sizeof(struct stprof_thread_state) == 24, "stprof_thread_state layout");
+static_assert(sizeof(struct stprof_thread_state) == 16, "stprof_thread_state layout");
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
 static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 #else

@@ -11,6 +11,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "maps.bpf.h"
+#include "thread_state.bpf.h"
 
 struct frame_walk {
   const struct stprof_process *proc;
@@ -54,7 +55,8 @@ static __always_inline __s32 instruction_index(const struct stprof_process *proc
   }
 }
 
-/* The tag of the fingerprints that hold for this walk of `thread` (see code_fingerprint).
+/* The tag of the fingerprints that hold for this walk of the thread whose window is in
+ * scratch->tstate (see code_fingerprint).
  * Within one walk an address names one code object: every frame holds a reference to its code
  * object, and the thread is stopped while it is sampled. So by default each walk has a tag of its
  * own, a serial below 2^63. When the thread's interpreter has a code epoch (stprof_process), no
@@ -62,17 +64,16 @@ static __always_inline __s32 instruction_index(const struct stprof_process *proc
  * process (tgid and start time: never reused) with the epoch's address and value, top bit set, and
  * fingerprints carry over from walk to walk, across the process's threads, until it moves. */
 static __always_inline __u64 code_memo_tag(const struct stprof_process *proc,
-                                           const struct stprof_thread_state *thread,
-                                           struct task_struct *task,
-                                           struct stprof_scratch *scratch) {
+                                           struct stprof_scratch *scratch,
+                                           struct task_struct *task) {
   __u64 epoch = 0;
   __u32 size = proc->code_epoch_size == 4 ? 4 : 8;
-  if (thread->code_epoch_addr &&
-      !bpf_probe_read_user(&epoch, size, (const void *)thread->code_epoch_addr) &&
+  __u64 epoch_addr = code_epoch_addr(proc, scratch);
+  if (epoch_addr && !bpf_probe_read_user(&epoch, size, (const void *)epoch_addr) &&
       (size == 8 || epoch != 0)) { /* an exhausted 4-byte counter stays at 0 */
     __u64 process = ((__u64)BPF_CORE_READ(task, tgid) << 32) ^
                     BPF_CORE_READ(task, group_leader, start_time);
-    return stprof_mix64(stprof_mix64(process, thread->code_epoch_addr), epoch) | (1ULL << 63);
+    return stprof_mix64(stprof_mix64(process, epoch_addr), epoch) | (1ULL << 63);
   }
   return ++scratch->walks;
 }

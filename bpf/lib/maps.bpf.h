@@ -73,6 +73,7 @@ struct stprof_scratch {
   __u64 walks; /* walks on this CPU without a code epoch so far: the latest one's tag */
   __u64 interned[STPROF_INTERNED_MEMO];
   __u8 block[STPROF_FRAME_BLOCK + STPROF_FRAME_WINDOW]; /* frames: see frame_window */
+  __u8 tstate[STPROF_TSTATE_WINDOW]; /* see read_tstate_window */
   __u8 code[STPROF_CODE_WINDOW];
   __u8 name[STPROF_NAME_WINDOW + 8]; /* slack: see stprof_fingerprint */
 };

@@ -2,9 +2,9 @@
  *
  * CPython stores pthread_self() in PyThreadState.thread_id; on x86-64 glibc and musl that is the
  * thread pointer, i.e. the task's FS base. We walk interpreters -> thread states once per thread,
- * then cache tid -> tstate (with where its interpreter's code epoch is) and re-validate
- * thread_id == FS base on every hit (a thread that exited and whose tid was reused fails the check
- * and is looked up again). */
+ * then cache tid -> tstate and re-validate thread_id == FS base on every hit (a thread that exited
+ * and whose tid was reused fails the check and is looked up again). The fields read on every
+ * sample (thread_id, the frame, the interpreter) come in one read: stprof_tstate_window. */
 #ifndef STPROF_THREAD_STATE_BPF_H
 #define STPROF_THREAD_STATE_BPF_H
 
@@ -41,33 +41,40 @@ static long thread_search_step(__u64 index, struct thread_search *search) {
   return 0;
 }
 
-/* Where the code epoch counter of tstate's interpreter is (see stprof_process); 0: none. */
-static __always_inline __u64 code_epoch_addr(const struct stprof_process *proc, __u64 tstate) {
-  __u64 interp = 0;
-  if (!proc->interp_code_epoch || read_user_u64(&interp, tstate + proc->tstate_interp) || !interp)
-    return 0;
-  return interp + proc->interp_code_epoch;
+/* Reads the thread state's window (stprof_tstate_window) into scratch->tstate; false if it
+ * faulted. */
+static __always_inline bool read_tstate_window(const struct stprof_process *proc, __u64 tstate,
+                                               struct stprof_scratch *scratch) {
+  struct stprof_span span = stprof_tstate_window(proc);
+  __u32 size = span.end - span.start;
+  if (size > STPROF_TSTATE_WINDOW) size = STPROF_TSTATE_WINDOW; /* userspace keeps it within */
+  return !bpf_probe_read_user(scratch->tstate, size, (const void *)(tstate + span.start));
 }
 
-/* Fills *out with the thread's cache entry and returns true, or counts why there is none. */
-static __always_inline bool find_thread_state(const struct stprof_process *proc, __u32 tid,
-                                              __u64 fsbase, struct stprof_thread_state *out) {
+/* The 8 bytes at `offset` of the thread state, from its window in scratch->tstate. */
+static __always_inline __u64 tstate_u64(const struct stprof_process *proc,
+                                        const struct stprof_scratch *scratch, __u32 offset) {
+  __u32 at = offset - stprof_tstate_window(proc).start;
+  if (at > STPROF_TSTATE_WINDOW - 8) return 0;
+  return *(const __u64 *)(scratch->tstate + at);
+}
+
+/* The thread's PyThreadState, with its window in scratch->tstate; 0 after counting why there is
+ * none. */
+static __always_inline __u64 find_thread_state(const struct stprof_process *proc, __u32 tid,
+                                               __u64 fsbase, struct stprof_scratch *scratch) {
   struct stprof_thread_state *cached = bpf_map_lookup_elem(&thread_states, &tid);
-  if (cached && cached->fsbase == fsbase) {
-    __u64 thread_id = 0;
-    if (!read_user_u64(&thread_id, cached->tstate + proc->tstate_thread_id) &&
-        thread_id == fsbase) {
-      count(STPROF_THREAD_CACHE_HIT);
-      *out = *cached;
-      return true;
-    }
+  if (cached && cached->fsbase == fsbase && read_tstate_window(proc, cached->tstate, scratch) &&
+      tstate_u64(proc, scratch, proc->tstate_thread_id) == fsbase) {
+    count(STPROF_THREAD_CACHE_HIT);
+    return cached->tstate;
   }
   count(STPROF_THREAD_CACHE_MISS);
 
   __u64 interp = 0;
   if (read_user_u64(&interp, proc->interpreters_head_addr)) {
     count(STPROF_EXIT_THREAD_STATE_FAULT);
-    return false;
+    return 0;
   }
   struct thread_search search = {.proc = proc, .fsbase = fsbase};
   for (int i = 0; i < STPROF_MAX_INTERPRETERS && interp; i++) {
@@ -83,25 +90,35 @@ static __always_inline bool find_thread_state(const struct stprof_process *proc,
       break;
     }
   }
-  if (!search.found) {
+  if (search.found && !read_tstate_window(proc, search.tstate, scratch)) search.fault = true;
+  if (!search.found || search.fault) {
     count(search.fault ? STPROF_EXIT_THREAD_STATE_FAULT : STPROF_EXIT_NO_THREAD_STATE);
-    return false;
+    return 0;
   }
-  out->tstate = search.tstate;
-  out->fsbase = fsbase;
-  out->code_epoch_addr = code_epoch_addr(proc, search.tstate);
-  bpf_map_update_elem(&thread_states, &tid, out, BPF_ANY);
-  return true;
+  struct stprof_thread_state entry = {.tstate = search.tstate, .fsbase = fsbase};
+  bpf_map_update_elem(&thread_states, &tid, &entry, BPF_ANY);
+  return search.tstate;
 }
 
-/* The innermost frame of the thread (3.11/3.12 reach it through tstate->cframe). 0: none. */
-static __always_inline __u64 current_frame(const struct stprof_process *proc, __u64 tstate) {
-  __u64 frame = 0;
-  if (read_user_u64(&frame, tstate + proc->tstate_frame)) return 0;
+/* The innermost frame of the thread whose window is in scratch->tstate (3.11/3.12 reach it
+ * through tstate->cframe). 0: none. */
+static __always_inline __u64 current_frame(const struct stprof_process *proc,
+                                           const struct stprof_scratch *scratch) {
+  __u64 frame = tstate_u64(proc, scratch, proc->tstate_frame);
   if (proc->cframe_current_frame >= 0 && frame &&
       read_user_u64(&frame, frame + (__u64)proc->cframe_current_frame))
     return 0;
   return frame;
+}
+
+/* Where the code epoch of the interpreter of the thread whose window is in scratch->tstate is
+ * (see stprof_process); 0: none. Read on every sample: a thread state freed and made again at
+ * the same address may belong to another interpreter. */
+static __always_inline __u64 code_epoch_addr(const struct stprof_process *proc,
+                                             const struct stprof_scratch *scratch) {
+  if (!proc->interp_code_epoch) return 0;
+  __u64 interp = tstate_u64(proc, scratch, proc->tstate_interp);
+  return interp ? interp + proc->interp_code_epoch : 0;
 }
 
 #endif /* STPROF_THREAD_STATE_BPF_H */

@@ -265,6 +265,27 @@ TEST(DebugOffsets, FrameWindowCoversAPointerFieldPastTheOwner) {
   EXPECT_EQ(layout.walker.frame_window, 104);
 }
 
+TEST(DebugOffsets, ThreadStateFieldsBeyondTheSamplersWindowIsAnError) {
+  Table table = table_313();
+  set_member(table, "thread_state.thread_id", 400);  // current_frame at 72, interp at 16
+  std::optional<std::string> error = apply_313_error(table);
+  ASSERT_TRUE(error) << "thread_id 384 bytes after interp was accepted";
+  EXPECT_NE(error->find("392 bytes apart"), std::string::npos) << *error;
+  EXPECT_NE(error->find(std::to_string(STPROF_TSTATE_WINDOW)), std::string::npos) << *error;
+}
+
+// The static layouts (every supported minor) keep what the sampler reads of a thread state per
+// sample within its window.
+TEST(DebugOffsets, StaticLayoutsFitTheThreadStateWindow) {
+  for (int minor = 8; minor <= 15; minor++) {
+    CPythonLayout layout = static_layout(PythonVersion{3, minor, 0});
+    stprof_span span = stprof_tstate_window(&layout.walker);
+    EXPECT_LE(span.end - span.start, STPROF_TSTATE_WINDOW) << "3." << minor;
+    EXPECT_LE(span.start, layout.walker.tstate_thread_id) << "3." << minor;
+    EXPECT_GE(span.end, layout.walker.tstate_frame + 8u) << "3." << minor;
+  }
+}
+
 TEST(DebugOffsets, BadCookieIsAnError) {
   Table table = table_313();
   std::memcpy(table.data(), "xdebugpz", 8);

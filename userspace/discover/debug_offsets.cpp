@@ -338,6 +338,15 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
   }
   w.frame_window = static_cast<uint16_t>(window);
 
+  // It reads thread_id, the frame field and interp in one read of the thread state.
+  stprof_span tstate = stprof_tstate_window(&w);
+  if (tstate.end - tstate.start > STPROF_TSTATE_WINDOW) {
+    return make_error("_Py_DebugOffsets puts thread-state fields " +
+                      std::to_string(tstate.end - tstate.start) + " bytes apart, beyond the " +
+                      std::to_string(STPROF_TSTATE_WINDOW) + " the sampler reads per sample" +
+                      kNotUnderstood);
+  }
+
   // The fingerprint window (co_flags .. co_qualname for 3.12+, with the words of mutable fields
   // left out) was chosen from the headers. The table cannot show that the window's words are
   // still the immutable ones, only whether its published fields moved: if any did, refuse to
