@@ -72,7 +72,7 @@ class Scenarios(unittest.TestCase):
 
     def test_distinct_functions_50_deep_each_named_once_read(self):
         depth = 50
-        run = run_profiled(self.python, "distinct_chain.py", depth, 3,
+        run = run_profiled(self.python, "recursion.py", depth, 3, "distinct",
                            options=("-F", FREQUENCY, "-v"))
         levels = ["level_%d" % i for i in range(depth - 1, -1, -1)]
         spinning = [s for s in run.stacks if s.functions[-1:] == ["spin"]]
