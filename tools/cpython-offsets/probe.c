@@ -278,10 +278,13 @@ int main(void) {
   D(runtime_state.interpreters_head, offsetof(_PyRuntimeState, interpreters.head));
   D(interpreter_state.next, offsetof(PyInterpreterState, next));
   D(interpreter_state.threads_head, offsetof(PyInterpreterState, threads.head));
-  D(interpreter_state.size, sizeof(PyInterpreterState));
 #if PY_VERSION_HEX >= 0x030E0000
   D(interpreter_state.code_object_generation,
     offsetof(PyInterpreterState, _code_object_generation));
+#else
+  /* 3.13 only: the profiler keeps its static code epoch for the sizes probed here (3.15's
+   * binary reports 8 bytes more than its headers give the host's compiler; unused there). */
+  D(interpreter_state.size, sizeof(PyInterpreterState));
 #endif
   D(thread_state.next, offsetof(PyThreadState, next));
   D(thread_state.interp, offsetof(PyThreadState, interp));
