@@ -180,7 +180,7 @@ def _deep_run(ctx, depth, seconds, copies, frequency, shape="distinct", interpre
     return measured
 
 
-def kernel_cost(ctx, non_python_ns=None):
+def kernel_cost(ctx):
     data = {"depths": [], "recursive": [], "epoch": [], "limit_probes": [], "seconds": ctx.cost_seconds}
     old_stats = read_sysctl("kernel.bpf_stats_enabled")
     write_sysctl("kernel.bpf_stats_enabled", 1)
