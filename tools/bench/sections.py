@@ -140,7 +140,7 @@ def _measure_prog(profiler, seconds, null=None):
     return measured
 
 
-def _deep_run(ctx, depth, seconds, copies, frequency, shape="distinct", interpreter="host"):
+def deep_run(ctx, depth, seconds, copies, frequency, shape="distinct", interpreter="host"):
     """copies workloads spinning at depth (deep.py's SHAPE) on ctx.interpreters[interpreter];
     stprof-bpf on them; the program's run time per run."""
     workloads = []
@@ -237,7 +237,7 @@ def kernel_cost(ctx):
             for depth in depths:
                 log("kernel cost: depth %d, %s functions, Python %s" % (
                     depth, shape, ctx.interpreters[interpreter].version))
-                measured = _deep_run(ctx, depth, ctx.cost_seconds, ctx.cpus, 1000, shape, interpreter)
+                measured = deep_run(ctx, depth, ctx.cost_seconds, ctx.cpus, 1000, shape, interpreter)
                 measured.pop("info")
                 measured.pop("bpftool")
                 # Samples that were not of the deep workloads (another task, idle) cost about
@@ -249,7 +249,7 @@ def kernel_cost(ctx):
                 rows.append(measured)
         for depth in ctx.limit_probes:
             log("depth limit: depth %d" % depth)
-            measured = _deep_run(ctx, depth, 1.0, 1, 1000)
+            measured = deep_run(ctx, depth, 1.0, 1, 1000)
             measured.pop("info")
             measured.pop("bpftool")
             data["limit_probes"].append(measured)
