@@ -6,8 +6,7 @@
  *  - fork: a child of a registered process has the parent's memory, hence its layout: it is
  *    registered at once (multiprocessing workers are sampled from their first instruction).
  *    Children of followed processes (--pid-tree) are followed too.
- *  - exit: the thread's cached thread state is dropped; when the whole process is gone its
- *    registration is removed. */
+ *  - exit: when the whole process is gone its registration is removed. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -21,9 +20,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(stprof_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
   __u32 pid = BPF_CORE_READ(task, tgid);
+  struct stprof_process *entry = bpf_map_lookup_elem(&processes, &pid);
+  __u32 flags = entry && entry->sampled ? STPROF_EVENT_SAMPLED : 0;
   bool known = unregister_process(pid);
   known = bpf_map_lookup_elem(&followed, &pid) != NULL || known;
-  if (known || report_every_exec) send_event(STPROF_EVENT_EXEC, pid, 0, 0);
+  if (known || report_every_exec) send_event(STPROF_EVENT_EXEC, pid, 0, flags, 0);
   return 0;
 }
 
@@ -39,18 +40,16 @@ int BPF_PROG(stprof_fork, struct task_struct *parent, struct task_struct *child)
   if (process && register_process(child_pid, process)) {
     count(STPROF_FORKS_FOLLOWED);
   }
-  send_event(STPROF_EVENT_FORK, child_pid, parent_pid, 0);
+  send_event(STPROF_EVENT_FORK, child_pid, parent_pid, 0, 0);
   return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(stprof_exit, struct task_struct *task) {
-  __u32 tid = BPF_CORE_READ(task, pid);
   __u32 pid = BPF_CORE_READ(task, tgid);
-  bpf_map_delete_elem(&thread_states, &tid);
   if (BPF_CORE_READ(task, signal, live.counter) != 0) return 0; /* other threads live on */
   bool registered = unregister_process(pid);
   bool followed_pid = bpf_map_delete_elem(&followed, &pid) == 0;
-  if (registered || followed_pid) send_event(STPROF_EVENT_EXIT, pid, 0, 0);
+  if (registered || followed_pid) send_event(STPROF_EVENT_EXIT, pid, 0, 0, 0);
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "lib/events.bpf.h"
 #include "lib/frames.bpf.h"
 #include "lib/maps.bpf.h"
+#include "lib/task_cache.bpf.h"
 #include "lib/thread_state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -37,7 +38,7 @@ __noinline bool intern_stack(struct stprof_scratch *scratch, __u64 stack_id, __u
     if (bpf_map_update_elem(&stacks, &key, &scratch->chunks[i], BPF_ANY)) return false;
   }
   count(STPROF_STACKS_NEW);
-  send_event(STPROF_EVENT_NEW_STACK, pid, 0, stack_id);
+  send_event(STPROF_EVENT_NEW_STACK, pid, 0, 0, stack_id);
   *recent = stack_id;
   return true;
 }
@@ -62,13 +63,15 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
   __u32 pid = pid_tgid >> 32;
   __u32 tid = (__u32)pid_tgid;
 
-  const struct stprof_process *proc =
-      may_be_registered(pid) ? bpf_map_lookup_elem(&processes, &pid) : NULL;
-  if (!proc) {
+  struct stprof_pid_group *group = pid_group(pid);
+  if (!(group->registered & stprof_pid_bit(pid))) {
     count(STPROF_EXIT_NOT_PYTHON);
     return 0;
   }
   struct task_struct *task = bpf_get_current_task_btf();
+  struct stprof_task_cache *cache = task_cache(task, pid, group);
+  if (!cache) return 0; /* counted there */
+  const struct stprof_process *proc = &cache->process;
   __u64 fsbase = BPF_CORE_READ(task, thread.fsbase);
   if (!fsbase) {
     count(STPROF_EXIT_NO_FSBASE);
@@ -80,14 +83,14 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
     count(STPROF_EXIT_NO_SCRATCH);
     return 0;
   }
-  if (!find_thread_state(proc, tid, fsbase, scratch)) return 0; /* counted there */
+  if (!find_thread_state(cache, fsbase, scratch)) return 0; /* counted there */
 
   struct frame_walk walk = {
       .proc = proc,
       .scratch = scratch,
       .frame = current_frame(proc, scratch),
       .hash = 0x84222325cbf29ce4ULL,
-      .memo_tag = code_memo_tag(proc, scratch, pid, task),
+      .memo_tag = code_memo_tag(cache, scratch),
   };
   if (walk.frame) bpf_loop(2 * STPROF_MAX_DEPTH, frame_walk_step, &walk, 0);
   /* Unconditional: skipping it when 0 doubled what the verifier checks (50k to 97k). */

@@ -27,8 +27,8 @@
 #define STPROF_NAME_WINDOW 64
 /* Largest part of a PyThreadState read per sample, in one probe read: see stprof_tstate_window. */
 #define STPROF_TSTATE_WINDOW 192
-/* Words of the registered-PID bitmap: one bit per PID up to the kernel's PID_MAX_LIMIT (2^22). */
-#define STPROF_PID_WORDS ((1u << 22) / 64)
+/* Groups of 64 PIDs in the registry (stprof_pid_group), up to the kernel's PID_MAX_LIMIT (2^22). */
+#define STPROF_PID_GROUPS ((1u << 22) / 64)
 /* Characters of an ASCII name that go into a code object's fingerprint. */
 #define STPROF_NAME_CHARS 32
 
@@ -45,6 +45,7 @@
   X(EXIT_THREAD_STATE_FAULT, "reading the interpreter/thread list faulted")             \
   X(EXIT_NO_FRAME, "thread runs no Python code right now (no current frame)")           \
   X(EXIT_NO_SCRATCH, "per-CPU scratch buffer missing")                                  \
+  X(EXIT_NO_TASK_CACHE, "per-thread cache not allocated (out of memory, or in use on this CPU)") \
   X(EXIT_STACK_MAP_FULL, "stacks map full: stack dropped")                              \
   X(EXIT_COUNT_MAP_FULL, "counts map full: sample dropped")                             \
   X(THREAD_CACHE_HIT, "thread state found in cache")                                    \
@@ -122,7 +123,9 @@ struct stprof_process {
   __u16 tstate_interp;          /* PyThreadState.interp */
   __u16 interp_code_epoch;      /* the counter in PyInterpreterState; 0: this version has none */
   __u8 code_epoch_size;         /* its size: 4 or 8 */
-  __u8 pad;
+  /* Set by the sampler when it first copies this entry for a thread of the process (userspace
+   * and the fork program write 0): the process may have counts in the maps. */
+  __u8 sampled;
 };
 
 /* One Python frame as the sampler saw it. */
@@ -159,12 +162,6 @@ struct stprof_count_key {
   __u64 stack_id;
 };
 
-/* Per-thread cache of the PyThreadState found for it (`thread_states` map, keyed by host tid). */
-struct stprof_thread_state {
-  __u64 tstate;
-  __u64 fsbase;
-};
-
 /* Process lifecycle events, sent by the exec/fork/exit tracepoints through the `events` ring
  * buffer to userspace, which (un)registers processes. */
 enum stprof_event_kind {
@@ -176,11 +173,17 @@ enum stprof_event_kind {
   STPROF_EVENT_NEW_STACK = 4,
 };
 
+enum stprof_event_flags {
+  /* STPROF_EVENT_EXEC: the process was registered and sampled: its counts in the maps belong to
+   * the image it leaves. */
+  STPROF_EVENT_SAMPLED = 1,
+};
+
 struct stprof_event {
   __u32 kind;       /* enum stprof_event_kind */
   __u32 pid;        /* host tgid */
   __u32 parent_pid; /* STPROF_EVENT_FORK: the forking tgid */
-  __u32 pad;
+  __u32 flags;      /* enum stprof_event_flags */
   __u64 ktime_ns;   /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) when it happened */
   __u64 stack_id;   /* STPROF_EVENT_NEW_STACK: the stack */
 };
@@ -200,9 +203,16 @@ static inline __u64 stprof_mix64(__u64 h, __u64 v) {
   return h ^ (h >> 33);
 }
 
-/* The registered-PID bitmap (registered_pids in maps.bpf.h, written by both sides): the word
- * holding `pid`'s bit, and the bit. */
-static inline __u32 stprof_pid_word(__u32 pid) { return (pid / 64) & (STPROF_PID_WORDS - 1); }
+/* The registry of PIDs (pid_groups in maps.bpf.h, written by both sides), in groups of 64 PIDs
+ * that share a cache line's half: bit (pid % 64) of `registered` is set while `processes` holds
+ * pid (set after the entry is inserted, cleared before it is deleted), and `generation` is bumped
+ * after every change of a group's entries (never 0 once one was made), so that a copy of an
+ * entry taken under the generation read before it stays true while the generation does. */
+struct stprof_pid_group {
+  __u64 registered;
+  __u64 generation;
+};
+static inline __u32 stprof_pid_group_index(__u32 pid) { return (pid / 64) & (STPROF_PID_GROUPS - 1); }
 static inline __u64 stprof_pid_bit(__u32 pid) { return 1ULL << (pid % 64); }
 
 /* Whether the code window `code` carries the code object's serial: then a code object that
@@ -296,7 +306,7 @@ static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 static_assert(sizeof(struct stprof_chunk_key) == 16, "stprof_chunk_key layout");
 static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
 static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
-static_assert(sizeof(struct stprof_thread_state) == 16, "stprof_thread_state layout");
+static_assert(sizeof(struct stprof_pid_group) == 16, "stprof_pid_group layout");
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
 static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 #else

@@ -4,7 +4,8 @@
 
 #include "maps.bpf.h"
 
-static __always_inline void send_event(__u32 kind, __u32 pid, __u32 parent_pid, __u64 stack_id) {
+static __always_inline void send_event(__u32 kind, __u32 pid, __u32 parent_pid, __u32 flags,
+                                       __u64 stack_id) {
   struct stprof_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
   if (!event) {
     count(STPROF_EVENTS_LOST);
@@ -13,7 +14,7 @@ static __always_inline void send_event(__u32 kind, __u32 pid, __u32 parent_pid, 
   event->kind = kind;
   event->pid = pid;
   event->parent_pid = parent_pid;
-  event->pad = 0;
+  event->flags = flags;
   event->ktime_ns = bpf_ktime_get_ns();
   event->stack_id = stack_id;
   bpf_ringbuf_submit(event, 0);

@@ -61,18 +61,17 @@ static __always_inline __s32 instruction_index(const struct stprof_process *proc
  * object, and the thread is stopped while it is sampled. So by default each walk has a tag of its
  * own, a serial below 2^63. When the thread's interpreter has a code epoch (stprof_process), no
  * code object can have taken another's address while the epoch stands still, so the tag is the
- * process (tgid and start time: never reused) with the epoch's address and value, top bit set, and
+ * process (stprof_task_cache.process_id) with the epoch's address and value, top bit set, and
  * fingerprints carry over from walk to walk, across the process's threads, until it moves. */
-static __always_inline __u64 code_memo_tag(const struct stprof_process *proc,
-                                           struct stprof_scratch *scratch, __u32 pid,
-                                           struct task_struct *task) {
+static __always_inline __u64 code_memo_tag(const struct stprof_task_cache *cache,
+                                           struct stprof_scratch *scratch) {
+  const struct stprof_process *proc = &cache->process;
   __u64 epoch = 0;
   __u32 size = proc->code_epoch_size == 4 ? 4 : 8;
   __u64 epoch_addr = code_epoch_addr(proc, scratch);
   if (epoch_addr && !bpf_probe_read_user(&epoch, size, (const void *)epoch_addr) &&
       (size == 8 || epoch != 0)) { /* an exhausted 4-byte counter stays at 0 */
-    __u64 process = ((__u64)pid << 32) ^ BPF_CORE_READ(task, group_leader, start_time);
-    return stprof_mix64(stprof_mix64(process, epoch_addr), epoch) | (1ULL << 63);
+    return stprof_mix64(stprof_mix64(cache->process_id, epoch_addr), epoch) | (1ULL << 63);
   }
   return ++scratch->walks;
 }

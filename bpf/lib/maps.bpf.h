@@ -9,7 +9,8 @@
 #include <bpf/bpf_helpers.h>
 #include "stprof_abi.h"
 
-/* Registered Python processes: host tgid -> where to find things. Written by userspace only. */
+/* Registered Python processes: host tgid -> where to find things. Written by userspace and the
+ * fork program; the sampler only sets `sampled`. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 4096);
@@ -17,13 +18,23 @@ struct {
   __type(value, struct stprof_process);
 } processes SEC(".maps") __weak;
 
-/* host tid -> the PyThreadState last found for it; re-validated on every hit. */
+/* What the sampler found for a thread, kept with it (task storage, freed with the task): a copy
+ * of its process's entry, true while the process's PID group has generation `generation` (see
+ * stprof_pid_group), and the PyThreadState found for it last, re-validated on every sample (see
+ * find_thread_state). One lookup instead of a hash lookup of each. */
+struct stprof_task_cache {
+  __u64 generation; /* 0: no copy yet */
+  struct stprof_process process;
+  __u64 process_id; /* tgid and the process's start time, never reused: taken with the copy */
+  __u64 tstate; /* 0: none found yet */
+  __u64 fsbase; /* the FS base it was found for */
+};
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 16384);
-  __type(key, __u32);
-  __type(value, struct stprof_thread_state);
-} thread_states SEC(".maps") __weak;
+  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, int);
+  __type(value, struct stprof_task_cache);
+} task_caches SEC(".maps") __weak;
 
 /* Interned stacks, as chunks (see stprof_chunk_key). Userspace copies and deletes them. */
 struct {
@@ -106,11 +117,10 @@ struct {
 } events SEC(".maps") __weak;
 
 struct stprof_control control __weak = {};
-/* The sampler's first test: bit (tgid % 64) of word (tgid / 64) is set while `processes` holds
- * tgid (set after the entry is inserted, cleared before it is deleted, by userspace and by the
- * lifecycle programs). One load decides a sample of any other program, where a hash lookup
- * cost it about 70 ns more. A stale set bit only means a hash lookup that misses. */
-__u64 registered_pids[STPROF_PID_WORDS] __weak = {};
+/* The registry (stprof_pid_group): the sampler's first test. One load decides a sample of any
+ * other program, where a hash lookup cost it about 70 ns more. A stale set bit only means a hash
+ * lookup that misses. */
+struct stprof_pid_group pid_groups[STPROF_PID_GROUPS] __weak = {};
 /* Set before load: send an event for every exec on the host (--all-python and the filters that
  * match new processes); otherwise only for registered and followed processes. */
 const volatile bool report_every_exec __weak = false;
@@ -125,22 +135,30 @@ static __always_inline __attribute__((unused)) void count(enum stprof_counter id
   count_n(id, 1);
 }
 
-static __always_inline __attribute__((unused)) bool may_be_registered(__u32 pid) {
-  return registered_pids[stprof_pid_word(pid)] & stprof_pid_bit(pid);
+static __always_inline __attribute__((unused)) struct stprof_pid_group *pid_group(__u32 pid) {
+  return &pid_groups[stprof_pid_group_index(pid)];
 }
 
-/* Inserts pid into `processes` (and its bit); false if the map refused. */
+/* Inserts pid into `processes` (and its bit) with a copy of `process`, not yet sampled; false
+ * if the map refused. */
 static __always_inline __attribute__((unused)) bool register_process(
     __u32 pid, const struct stprof_process *process) {
-  if (bpf_map_update_elem(&processes, &pid, process, BPF_ANY)) return false;
-  __sync_fetch_and_or(&registered_pids[stprof_pid_word(pid)], stprof_pid_bit(pid));
+  struct stprof_process entry = *process;
+  entry.sampled = 0;
+  if (bpf_map_update_elem(&processes, &pid, &entry, BPF_ANY)) return false;
+  struct stprof_pid_group *group = pid_group(pid);
+  __sync_fetch_and_or(&group->registered, stprof_pid_bit(pid));
+  __sync_fetch_and_add(&group->generation, 1);
   return true;
 }
 
 /* Removes pid from `processes` (and its bit); whether it was there. */
 static __always_inline __attribute__((unused)) bool unregister_process(__u32 pid) {
-  __sync_fetch_and_and(&registered_pids[stprof_pid_word(pid)], ~stprof_pid_bit(pid));
-  return bpf_map_delete_elem(&processes, &pid) == 0;
+  struct stprof_pid_group *group = pid_group(pid);
+  __sync_fetch_and_and(&group->registered, ~stprof_pid_bit(pid));
+  bool removed = bpf_map_delete_elem(&processes, &pid) == 0;
+  __sync_fetch_and_add(&group->generation, 1);
+  return removed;
 }
 
 #endif /* STPROF_MAPS_BPF_H */

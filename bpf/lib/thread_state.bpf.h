@@ -2,8 +2,9 @@
  *
  * CPython stores pthread_self() in PyThreadState.thread_id; on x86-64 glibc and musl that is the
  * thread pointer, i.e. the task's FS base. We walk interpreters -> thread states once per thread,
- * then cache tid -> tstate and re-validate thread_id == FS base on every hit (a thread that exited
- * and whose tid was reused fails the check and is looked up again). The fields read on every
+ * then keep the thread state in the thread's stprof_task_cache and re-validate thread_id == FS
+ * base on every hit (a thread state freed, or left behind by an exec, fails the check and is
+ * looked up again). The fields read on every
  * sample (thread_id, the frame, the interpreter) come in one read: stprof_tstate_window. */
 #ifndef STPROF_THREAD_STATE_BPF_H
 #define STPROF_THREAD_STATE_BPF_H
@@ -59,15 +60,16 @@ static __always_inline __u64 tstate_u64(const struct stprof_process *proc,
   return *(const __u64 *)(scratch->tstate + at);
 }
 
-/* The thread's PyThreadState, with its window in scratch->tstate; 0 after counting why there is
- * none. */
-static __always_inline __u64 find_thread_state(const struct stprof_process *proc, __u32 tid,
-                                               __u64 fsbase, struct stprof_scratch *scratch) {
-  struct stprof_thread_state *cached = bpf_map_lookup_elem(&thread_states, &tid);
-  if (cached && cached->fsbase == fsbase && read_tstate_window(proc, cached->tstate, scratch) &&
+/* The PyThreadState of the thread whose cache this is, with its window in scratch->tstate; 0
+ * after counting why there is none. */
+static __always_inline __u64 find_thread_state(struct stprof_task_cache *cache, __u64 fsbase,
+                                               struct stprof_scratch *scratch) {
+  const struct stprof_process *proc = &cache->process;
+  if (cache->tstate && cache->fsbase == fsbase &&
+      read_tstate_window(proc, cache->tstate, scratch) &&
       tstate_u64(proc, scratch, proc->tstate_thread_id) == fsbase) {
     count(STPROF_THREAD_CACHE_HIT);
-    return cached->tstate;
+    return cache->tstate;
   }
   count(STPROF_THREAD_CACHE_MISS);
 
@@ -95,8 +97,8 @@ static __always_inline __u64 find_thread_state(const struct stprof_process *proc
     count(search.fault ? STPROF_EXIT_THREAD_STATE_FAULT : STPROF_EXIT_NO_THREAD_STATE);
     return 0;
   }
-  struct stprof_thread_state entry = {.tstate = search.tstate, .fsbase = fsbase};
-  bpf_map_update_elem(&thread_states, &tid, &entry, BPF_ANY);
+  cache->tstate = search.tstate;
+  cache->fsbase = fsbase;
   return search.tstate;
 }
 

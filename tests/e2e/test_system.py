@@ -117,6 +117,27 @@ class Lifecycle(unittest.TestCase):
             unknown = sum(s.count for s in ours if any(f.function.startswith("<unknown code") for f in s.frames))
             self.assertLess(unknown, 0.05 * sum(s.count for s in ours), ours)
 
+    def test_exec_from_a_thread_keeps_the_names_of_the_image_it_leaves(self):
+        # Only the exec'ing thread ran, never the main thread: its samples still in the maps are
+        # collated with the old image's code objects before the new image is registered.
+        with Profiler("--all-python", "-d", 3, "-F", 499) as profiler:
+            process = spawn(self.python, "exec_into.py", "--from-thread", 1, self.python.path,
+                            self.python.script_path("after_exec.py"), 1)
+            try:
+                self.assertEqual(profiler.wait(), 0, profiler.stderr)
+            finally:
+                stop_all([process])
+            profile = profiler.profile()
+            stacks = profile.of_pid(process.pid)
+            before = profile.with_leaf("before_exec", stacks)
+            after = profile.with_leaf("after_exec", stacks)
+            total = sum(s.count for s in stacks)
+            self.assertGreater(sum(s.count for s in before), 100, stacks)
+            self.assertGreater(sum(s.count for s in after), 100, stacks)
+            for stack in before:
+                self.assertEqual(stack.functions[-2:], ["burn_then_exec", "before_exec"], stack)
+            self.assertLess(total - sum(s.count for s in before + after), 0.02 * total, stacks)
+
     def test_reused_pid_gets_its_own_symbols(self):
         with Profiler("--all-python", "-d", 5, "-F", 499) as profiler:
             first = spawn(self.python, "exec_into.py", 1, "/bin/true")

@@ -162,19 +162,21 @@ Result<void> Sampler::add_process(__u32 pid, const stprof_process& process) {
                       errno_text(error) +
                       (error == E2BIG ? " (more Python processes than the processes map holds)" : ""));
   }
-  __atomic_fetch_or(registered_word(pid), stprof_pid_bit(pid), __ATOMIC_SEQ_CST);
+  stprof_pid_group& group = pid_group(pid);
+  __atomic_fetch_or(&group.registered, stprof_pid_bit(pid), __ATOMIC_SEQ_CST);
+  __atomic_fetch_add(&group.generation, 1, __ATOMIC_SEQ_CST);
   return {};
 }
 
 void Sampler::remove_process(__u32 pid) {
-  __atomic_fetch_and(registered_word(pid), ~stprof_pid_bit(pid), __ATOMIC_SEQ_CST);
+  stprof_pid_group& group = pid_group(pid);
+  __atomic_fetch_and(&group.registered, ~stprof_pid_bit(pid), __ATOMIC_SEQ_CST);
   bpf_map__delete_elem(skeleton_->maps.processes, &pid, sizeof(pid), 0);
+  __atomic_fetch_add(&group.generation, 1, __ATOMIC_SEQ_CST);
 }
 
-// The registered-PID bitmap the sampler tests first (maps.bpf.h), shared with the kernel through
-// the mmapped .bss; the lifecycle programs change other bits of the same words concurrently.
-__u64* Sampler::registered_word(__u32 pid) {
-  return &skeleton_->bss->registered_pids[stprof_pid_word(pid)];
+stprof_pid_group& Sampler::pid_group(__u32 pid) {
+  return skeleton_->bss->pid_groups[stprof_pid_group_index(pid)];
 }
 
 bool Sampler::is_registered(__u32 pid) const {
@@ -186,12 +188,6 @@ bool Sampler::is_registered(__u32 pid) const {
 void Sampler::follow(__u32 pid) {
   __u8 one = 1;
   bpf_map__update_elem(skeleton_->maps.followed, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY);
-}
-
-bool Sampler::has_thread_state(__u32 tid) const {
-  stprof_thread_state state;
-  return bpf_map__lookup_elem(skeleton_->maps.thread_states, &tid, sizeof(tid), &state,
-                              sizeof(state), 0) == 0;
 }
 
 bool Sampler::is_followed(__u32 pid) const {
@@ -206,7 +202,6 @@ SamplerMaps Sampler::maps() const {
   maps.counts[0] = bpf_map__fd(skeleton_->maps.counts_0);
   maps.counts[1] = bpf_map__fd(skeleton_->maps.counts_1);
   maps.counters = bpf_map__fd(skeleton_->maps.counters);
-  maps.thread_states = bpf_map__fd(skeleton_->maps.thread_states);
   maps.events = bpf_map__fd(skeleton_->maps.events);
   maps.stacks_capacity = static_cast<int>(bpf_map__max_entries(skeleton_->maps.stacks));
   maps.counts_capacity = static_cast<int>(bpf_map__max_entries(skeleton_->maps.counts_0));

@@ -56,8 +56,6 @@ class Sampler {
   // Children this process forks from now on are registered (if it is) and followed at fork.
   void follow(__u32 pid);
   bool is_followed(__u32 pid) const;
-  // Whether the sampler has cached a thread state for this thread (it was sampled).
-  bool has_thread_state(__u32 tid) const;
 
   SamplerMaps maps() const;
 
@@ -67,7 +65,9 @@ class Sampler {
   int attach(int tid, int cpu);
   Error attach_error(int tid, int cpu, int error) const;
   void detach();  // every perf event and its link
-  __u64* registered_word(__u32 pid);
+  // pid's group in the registry the sampler tests first (stprof_pid_group), shared with the
+  // kernel through the mmapped .bss; the lifecycle programs change the same words concurrently.
+  stprof_pid_group& pid_group(__u32 pid);
 
   sampler* skeleton_ = nullptr;
   std::vector<UniqueFd> perf_events_;

@@ -26,6 +26,13 @@ std::string format_double(double value, const char* format) {
   return text;
 }
 
+// Samples of Python processes dropped for want of map space (a full map, no scratch buffer, no
+// per-thread cache).
+uint64_t lost_to_full_maps(const Counters& c) {
+  return c[STPROF_EXIT_STACK_MAP_FULL] + c[STPROF_EXIT_COUNT_MAP_FULL] +
+         c[STPROF_EXIT_NO_SCRATCH] + c[STPROF_EXIT_NO_TASK_CACHE];
+}
+
 }  // namespace
 
 void print_summary(const Profile& profile, const RecordSummary& summary, bool verbose,
@@ -47,8 +54,7 @@ void print_summary(const Profile& profile, const RecordSummary& summary, bool ve
   note(c[STPROF_EXIT_NO_FRAME], "in threads running no Python code");
   note(c[STPROF_EXIT_NO_THREAD_STATE], "in threads without a Python thread state");
   note(c[STPROF_EXIT_THREAD_STATE_FAULT] + c[STPROF_EXIT_NO_FSBASE], "unreadable thread state");
-  note(c[STPROF_EXIT_STACK_MAP_FULL] + c[STPROF_EXIT_COUNT_MAP_FULL] + c[STPROF_EXIT_NO_SCRATCH],
-       "lost to full maps");
+  note(lost_to_full_maps(c), "lost to full maps");
   note(summary.unreadable_stacks, "with an unreadable stack");
   note(summary.unstarted_samples, "in a frame that had not started");
   if (!dropped.empty()) out << "stprof-bpf: samples of Python processes not counted: " << dropped << "\n";
@@ -93,8 +99,7 @@ void print_summary_json(const Profile& profile, const RecordSummary& summary,
       {"no_python_frame", c[STPROF_EXIT_NO_FRAME]},
       {"no_thread_state", c[STPROF_EXIT_NO_THREAD_STATE]},
       {"unreadable_thread_state", c[STPROF_EXIT_THREAD_STATE_FAULT] + c[STPROF_EXIT_NO_FSBASE]},
-      {"full_maps",
-       c[STPROF_EXIT_STACK_MAP_FULL] + c[STPROF_EXIT_COUNT_MAP_FULL] + c[STPROF_EXIT_NO_SCRATCH]},
+      {"full_maps", lost_to_full_maps(c)},
       {"unreadable_stack", summary.unreadable_stacks},
       {"not_started", summary.unstarted_samples},
   };

@@ -11,7 +11,6 @@ struct SamplerMaps {
   int stacks = -1;
   int counts[2] = {-1, -1};
   int counters = -1;
-  int thread_states = -1;
   int events = -1;  // ring buffer of stprof_event
   int stacks_capacity = 0;
   int counts_capacity = 0;

@@ -36,8 +36,6 @@ TrackedProcess* ProcessTable::find(int pid) {
   return it == processes_.end() ? nullptr : &it->second;
 }
 
-bool ProcessTable::maybe_sampled(int pid) const { return sampler_.has_thread_state(static_cast<__u32>(pid)); }
-
 bool ProcessTable::in_tree(int pid) const {
   return !filter_.tree_roots.empty() && sampler_.is_followed(static_cast<__u32>(pid));
 }

@@ -58,8 +58,6 @@ class ProcessTable {
 
   // The process that owns host `pid` now (or last, if it ended).
   TrackedProcess* find(int pid);
-  // Whether the process was sampled since its registration (its main thread's state is cached).
-  bool maybe_sampled(int pid) const;
 
   size_t profiled_count() const { return processes_.size() + replaced_count_; }
   size_t alive_count() const;

@@ -61,9 +61,9 @@ void Recorder::on_event(const stprof_event& event) {
   }
   // Counts still in the maps for a process that execs belong to its old image: collate them
   // with the old image's symbols before the new image is registered under the same PID.
-  if (event.kind == STPROF_EVENT_EXEC) {
+  if (event.kind == STPROF_EVENT_EXEC && (event.flags & STPROF_EVENT_SAMPLED)) {
     TrackedProcess* process = processes_.find(static_cast<int>(event.pid));
-    if (process && !process->exited && processes_.maybe_sampled(process->info.pid)) drain();
+    if (process && !process->exited) drain();
   }
   warn_all(processes_.handle(event));
 }

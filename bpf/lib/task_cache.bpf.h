@@ -1,0 +1,36 @@
+/* The sampler's per-thread cache (struct stprof_task_cache): the process's entry, copied once
+ * per thread and per change of its PID group, instead of a hash lookup on every sample. */
+#ifndef STPROF_TASK_CACHE_BPF_H
+#define STPROF_TASK_CACHE_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+#include "maps.bpf.h"
+
+/* The cache of the current task of registered process `pid`, whose entry is copied anew when
+ * `group`'s generation moved; NULL after counting why there is none. */
+static __always_inline struct stprof_task_cache *task_cache(struct task_struct *task, __u32 pid,
+                                                            struct stprof_pid_group *group) {
+  /* Read before the entry is: a change after this read moves the generation again. */
+  __u64 generation = *(volatile __u64 *)&group->generation;
+  struct stprof_task_cache *cache =
+      bpf_task_storage_get(&task_caches, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  if (!cache) {
+    count(STPROF_EXIT_NO_TASK_CACHE);
+    return NULL;
+  }
+  if (cache->generation == generation && generation) return cache;
+  struct stprof_process *entry = bpf_map_lookup_elem(&processes, &pid);
+  if (!entry) {
+    count(STPROF_EXIT_NOT_PYTHON);
+    return NULL;
+  }
+  if (!entry->sampled) entry->sampled = 1;
+  cache->process = *entry;
+  /* An exec by another thread makes this one the leader: an exec moves the generation. */
+  cache->process_id = ((__u64)pid << 32) ^ BPF_CORE_READ(task, group_leader, start_time);
+  cache->generation = generation;
+  return cache;
+}
+
+#endif /* STPROF_TASK_CACHE_BPF_H */
