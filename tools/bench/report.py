@@ -272,6 +272,25 @@ def render_kernel(data, targets, out):
         targets.add("kernel cost linear in depth", "%s + %s·depth ns, R² %s" % (f1(a), f1(b, 2), f1(r2, 4)),
                     "linear (R² ≥ 0.98)", r2 >= 0.98)
         data["fit"] = {"intercept_ns": a, "ns_per_frame": b, "r2": r2}
+    by_frequency = data.get("by_frequency", [])
+    if by_frequency:
+        out.append("### Cost by sampling rate\n")
+        out.append("The 3.13 stack of depth 50 (a function per frame) again, at other rates. A sample "
+                   "does the same work at every rate; what changes is how long the CPU ran other "
+                   "code since its previous sample, and with it how much of what the program "
+                   "touches (its own code, its maps, the target's thread state, frames and code "
+                   "objects) is still cached. Raw ns per Python sample: the empty program was "
+                   "measured at 1 kHz only.\n")
+        out.append("| sampling rate | runs (Δrun_cnt) | ns per Python sample | relative to 1 kHz |")
+        out.append("|---:|---:|---:|---:|")
+        at_1khz = next((r.get("ns_per_python_sample") for r in by_frequency
+                        if r["frequency_hz"] == 1000), None)
+        for row in by_frequency:
+            cost = row.get("ns_per_python_sample")
+            relative = "%s×" % f1(cost / at_1khz, 2) if cost and at_1khz else "–"
+            out.append("| %d Hz | %d | %s | %s |" % (row["frequency_hz"], row["run_cnt"], f1(cost),
+                                                    relative))
+        out.append("")
     program = data.get("program")
     if program:
         out.append("The sampling program (from `bpf_prog_info`): %d xlated instructions (%d bytes), "

@@ -181,7 +181,8 @@ def deep_run(ctx, depth, seconds, copies, frequency, shape="distinct", interpret
 
 
 def kernel_cost(ctx):
-    data = {"depths": [], "recursive": [], "epoch": [], "limit_probes": [], "seconds": ctx.cost_seconds}
+    data = {"depths": [], "recursive": [], "epoch": [], "by_frequency": [], "limit_probes": [],
+            "seconds": ctx.cost_seconds}
     old_stats = read_sysctl("kernel.bpf_stats_enabled")
     write_sysctl("kernel.bpf_stats_enabled", 1)
     load = Load()
@@ -227,17 +228,22 @@ def kernel_cost(ctx):
         # 3.11 (no code epoch: each walk reads each of its code objects, window and name) is the
         # main series; 3.13 and 3.15 keep fingerprints from walk to walk while no code object is
         # made or freed (see code_memo_tag). "austin" is the trixie 3.13, "tachyon" the sid 3.15.
-        for interpreter, shape, depths, rows in (
-                ("host", "distinct", ctx.cost_depths, data["depths"]),
-                ("host", "recursive", ctx.recursive_cost_depths, data["recursive"]),
-                ("austin", "distinct", ctx.epoch_cost_depths, data["epoch"]),
-                ("tachyon", "distinct", ctx.epoch_cost_depths, data["epoch"])):
+        # The last series is one stack at other sampling rates: a sample's cost depends on how
+        # much of what the sampler touches (its code, its maps, the target's memory) is still
+        # cached from the CPU's previous sample.
+        for interpreter, shape, depths, frequencies, rows in (
+                ("host", "distinct", ctx.cost_depths, [1000], data["depths"]),
+                ("host", "recursive", ctx.recursive_cost_depths, [1000], data["recursive"]),
+                ("austin", "distinct", ctx.epoch_cost_depths, [1000], data["epoch"]),
+                ("tachyon", "distinct", ctx.epoch_cost_depths, [1000], data["epoch"]),
+                ("austin", "distinct", [50], ctx.cost_frequencies, data["by_frequency"])):
             if interpreter not in ctx.interpreters:
                 continue
-            for depth in depths:
-                log("kernel cost: depth %d, %s functions, Python %s" % (
-                    depth, shape, ctx.interpreters[interpreter].version))
-                measured = deep_run(ctx, depth, ctx.cost_seconds, ctx.cpus, 1000, shape, interpreter)
+            for depth, frequency in ((d, f) for d in depths for f in frequencies):
+                log("kernel cost: depth %d, %s functions, Python %s, %d Hz" % (
+                    depth, shape, ctx.interpreters[interpreter].version, frequency))
+                measured = deep_run(ctx, depth, ctx.cost_seconds, ctx.cpus, frequency, shape,
+                                    interpreter)
                 measured.pop("info")
                 measured.pop("bpftool")
                 # Samples that were not of the deep workloads (another task, idle) cost about
