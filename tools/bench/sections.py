@@ -180,6 +180,35 @@ def deep_run(ctx, depth, seconds, copies, frequency, shape="distinct", interpret
     return measured
 
 
+def deep_run_together(ctx, binaries, depth, seconds, copies, frequency, shape, interpreter):
+    """Every build in `binaries` attached at once, in that order, to the same copies of deep.py
+    at depth: each one's program's ns per run over the same interval, so that what the machine
+    does meanwhile weighs on all of them alike."""
+    workloads, profilers = [], []
+    try:
+        for _ in range(copies):
+            workloads.append(Workload(ctx.interpreters[interpreter], "deep.py", depth, seconds + 60, shape))
+        for workload in workloads:
+            workload.go()
+        args = ["-F", frequency] + [arg for w in workloads for arg in ("-p", w.pid)]
+        for index, binary in enumerate(binaries):
+            output = os.path.join(ctx.tmpdir, "together-%d.folded" % index)
+            profilers.append(Stprof(binary, args, output))
+        time.sleep(0.3)
+        before = [bpfinfo.sampler_prog(p.pid) for p in profilers]
+        time.sleep(seconds)
+        after = [bpfinfo.sampler_prog(p.pid) for p in profilers]
+    finally:
+        for profiler in profilers:
+            profiler.stop()
+        for workload in workloads:
+            workload.kill()
+    if None in before + after:
+        raise RuntimeError("a stprof-bpf held no stprof_sample program")
+    return [(a["run_time_ns"] - b["run_time_ns"]) / max(1, a["run_cnt"] - b["run_cnt"])
+            for b, a in zip(before, after)]
+
+
 def kernel_cost(ctx):
     data = {"depths": [], "recursive": [], "epoch": [], "by_frequency": [], "limit_probes": [],
             "seconds": ctx.cost_seconds}
