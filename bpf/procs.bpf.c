@@ -6,7 +6,8 @@
  *  - fork: a child of a registered process has the parent's memory, hence its layout: it is
  *    registered at once (multiprocessing workers are sampled from their first instruction).
  *    Children of followed processes (--pid-tree) are followed too.
- *  - exit: when the whole process is gone its registration is removed. */
+ *  - exit: when the whole process is gone its registration is removed.
+ * And a 3.8-3.12 process's code objects freed, counted by a uprobe (its code epoch). */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -21,7 +22,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(stprof_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
   __u32 pid = BPF_CORE_READ(task, tgid);
   struct stprof_process *entry = bpf_map_lookup_elem(&processes, &pid);
-  __u32 flags = entry && entry->sampled ? STPROF_EVENT_SAMPLED : 0;
+  __u32 flags = entry && (entry->flags & STPROF_PROCESS_SAMPLED) ? STPROF_EVENT_SAMPLED : 0;
   bool known = unregister_process(pid);
   known = bpf_map_lookup_elem(&followed, &pid) != NULL || known;
   if (known || report_every_exec) send_event(STPROF_EVENT_EXEC, pid, 0, flags, 0);
@@ -41,6 +42,15 @@ int BPF_PROG(stprof_fork, struct task_struct *parent, struct task_struct *child)
     count(STPROF_FORKS_FOLLOWED);
   }
   send_event(STPROF_EVENT_FORK, child_pid, parent_pid, 0, 0);
+  return 0;
+}
+
+/* Attached by userspace as a uprobe on code_dealloc (PyCode_Type.tp_dealloc) of one process,
+ * 3.8-3.12: counts each code object it frees, before the memory can be reused (see
+ * STPROF_PROCESS_CODE_FREES). */
+SEC("uprobe")
+int stprof_code_free(struct pt_regs *ctx) {
+  __sync_fetch_and_add(&pid_group(bpf_get_current_pid_tgid() >> 32)->code_frees, 1);
   return 0;
 }
 

@@ -90,7 +90,7 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
       .scratch = scratch,
       .frame = current_frame(proc, scratch),
       .hash = 0x84222325cbf29ce4ULL,
-      .memo_tag = code_memo_tag(cache, scratch),
+      .memo_tag = code_memo_tag(cache, scratch, group),
   };
   if (walk.frame) bpf_loop(2 * STPROF_MAX_DEPTH, frame_walk_step, &walk, 0);
   /* Unconditional: skipping it when 0 doubled what the verifier checks (50k to 97k). */

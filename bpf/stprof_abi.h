@@ -123,9 +123,18 @@ struct stprof_process {
   __u16 tstate_interp;          /* PyThreadState.interp */
   __u16 interp_code_epoch;      /* the counter in PyInterpreterState; 0: this version has none */
   __u8 code_epoch_size;         /* its size: 4 or 8 */
-  /* Set by the sampler when it first copies this entry for a thread of the process (userspace
-   * and the fork program write 0): the process may have counts in the maps. */
-  __u8 sampled;
+  __u8 flags; /* enum stprof_process_flags */
+};
+
+enum stprof_process_flags {
+  /* Set by the sampler when it first copies the entry for a thread of the process (userspace
+   * and the fork program leave it clear): the process may have counts in the maps. */
+  STPROF_PROCESS_SAMPLED = 1,
+  /* Set by userspace once the profiler's uprobe on the process's code_dealloc counts the code
+   * objects it frees in its stprof_pid_group's code_frees: then that counter is the process's
+   * code epoch (for versions whose interpreter keeps none, 3.8-3.12). The fork program clears
+   * it in a child: the uprobe counts for one process only. */
+  STPROF_PROCESS_CODE_FREES = 2,
 };
 
 /* One Python frame as the sampler saw it. */
@@ -204,13 +213,17 @@ static inline __u64 stprof_mix64(__u64 h, __u64 v) {
 }
 
 /* The registry of PIDs (pid_groups in maps.bpf.h, written by both sides), in groups of 64 PIDs
- * that share a cache line's half: bit (pid % 64) of `registered` is set while `processes` holds
+ * that share half a cache line: bit (pid % 64) of `registered` is set while `processes` holds
  * pid (set after the entry is inserted, cleared before it is deleted), and `generation` is bumped
  * after every change of a group's entries (never 0 once one was made), so that a copy of an
- * entry taken under the generation read before it stays true while the generation does. */
+ * entry taken under the generation read before it stays true while the generation does.
+ * `code_frees` counts the code objects freed by the group's processes that the profiler's
+ * uprobe watches (STPROF_PROCESS_CODE_FREES), before their memory can be reused. */
 struct stprof_pid_group {
   __u64 registered;
   __u64 generation;
+  __u64 code_frees;
+  __u64 pad;
 };
 static inline __u32 stprof_pid_group_index(__u32 pid) { return (pid / 64) & (STPROF_PID_GROUPS - 1); }
 static inline __u64 stprof_pid_bit(__u32 pid) { return 1ULL << (pid % 64); }
@@ -306,7 +319,7 @@ static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 static_assert(sizeof(struct stprof_chunk_key) == 16, "stprof_chunk_key layout");
 static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
 static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
-static_assert(sizeof(struct stprof_pid_group) == 16, "stprof_pid_group layout");
+static_assert(sizeof(struct stprof_pid_group) == 32, "stprof_pid_group layout");
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
 static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 #else

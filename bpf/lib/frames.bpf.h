@@ -56,16 +56,24 @@ static __always_inline __s32 instruction_index(const struct stprof_process *proc
 }
 
 /* The tag of the fingerprints that hold for this walk of the thread whose window is in
- * scratch->tstate (see code_fingerprint).
+ * scratch->tstate and whose process is in `group` (see code_fingerprint).
  * Within one walk an address names one code object: every frame holds a reference to its code
  * object, and the thread is stopped while it is sampled. So by default each walk has a tag of its
- * own, a serial below 2^63. When the thread's interpreter has a code epoch (stprof_process), no
- * code object can have taken another's address while the epoch stands still, so the tag is the
- * process (stprof_task_cache.process_id) with the epoch's address and value, top bit set, and
- * fingerprints carry over from walk to walk, across the process's threads, until it moves. */
+ * own, a serial below 2^63. When the process has a code epoch, the interpreter's (stprof_process)
+ * or the profiler's count of its freed code objects (STPROF_PROCESS_CODE_FREES), no code object
+ * can have taken another's address while the epoch stands still, so the tag is the process
+ * (stprof_task_cache.process_id) with the epoch's address (0 for the profiler's) and value, top
+ * bit set, and fingerprints carry over from walk to walk, across the process's threads, until it
+ * moves. */
 static __always_inline __u64 code_memo_tag(const struct stprof_task_cache *cache,
-                                           struct stprof_scratch *scratch) {
+                                           struct stprof_scratch *scratch,
+                                           const struct stprof_pid_group *group) {
   const struct stprof_process *proc = &cache->process;
+  if (proc->flags & STPROF_PROCESS_CODE_FREES) {
+    /* The profiler's own count (no address: never an interpreter's epoch's). */
+    __u64 frees = *(const volatile __u64 *)&group->code_frees;
+    return stprof_mix64(stprof_mix64(cache->process_id, 0), frees) | (1ULL << 63);
+  }
   __u64 epoch = 0;
   __u32 size = proc->code_epoch_size == 4 ? 4 : 8;
   __u64 epoch_addr = code_epoch_addr(proc, scratch);

@@ -10,7 +10,7 @@
 #include "stprof_abi.h"
 
 /* Registered Python processes: host tgid -> where to find things. Written by userspace and the
- * fork program; the sampler only sets `sampled`. */
+ * fork program; the sampler only sets STPROF_PROCESS_SAMPLED. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 4096);
@@ -139,12 +139,12 @@ static __always_inline __attribute__((unused)) struct stprof_pid_group *pid_grou
   return &pid_groups[stprof_pid_group_index(pid)];
 }
 
-/* Inserts pid into `processes` (and its bit) with a copy of `process`, not yet sampled; false
- * if the map refused. */
+/* Inserts pid into `processes` (and its bit) with a copy of `process`, without its flags (not
+ * sampled yet, code frees not counted); false if the map refused. */
 static __always_inline __attribute__((unused)) bool register_process(
     __u32 pid, const struct stprof_process *process) {
   struct stprof_process entry = *process;
-  entry.sampled = 0;
+  entry.flags = 0;
   if (bpf_map_update_elem(&processes, &pid, &entry, BPF_ANY)) return false;
   struct stprof_pid_group *group = pid_group(pid);
   __sync_fetch_and_or(&group->registered, stprof_pid_bit(pid));

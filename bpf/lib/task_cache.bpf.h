@@ -25,7 +25,7 @@ static __always_inline struct stprof_task_cache *task_cache(struct task_struct *
     count(STPROF_EXIT_NOT_PYTHON);
     return NULL;
   }
-  if (!entry->sampled) entry->sampled = 1;
+  if (!(entry->flags & STPROF_PROCESS_SAMPLED)) entry->flags |= STPROF_PROCESS_SAMPLED;
   cache->process = *entry;
   /* An exec by another thread makes this one the leader: an exec moves the generation. */
   cache->process_id = ((__u64)pid << 32) ^ BPF_CORE_READ(task, group_leader, start_time);

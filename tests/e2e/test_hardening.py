@@ -126,6 +126,12 @@ class CodeChurn(unittest.TestCase):
     def test_freed_and_reallocated_code_is_never_named_wrong(self):
         self.churn(interpreter_under_test())
 
+    def test_freed_and_reallocated_code_is_never_named_wrong_38_312(self):
+        # The code epoch is the profiler's count of the frees, by a uprobe on code_dealloc: in
+        # the executable (Debian's, the test above) or in a shared libpython (pyenv's).
+        self.churn(loaded("pyenv-3.8.18"))
+        self.churn(loaded("pyenv-3.12.1"))
+
     def test_freed_and_reallocated_code_is_never_named_wrong_313(self):
         # The code epoch counts code objects made: each generated function moves it.
         self.churn(loaded("debian-trixie-3.13"))
@@ -153,7 +159,10 @@ class CodeChurn(unittest.TestCase):
         # One generated function ran at most `longest_call` seconds of CPU: more samples than
         # that time allows under one name are samples of other functions given its name (a
         # cache that kept the name of a code object freed and replaced at the same address).
-        limit = 2 + int(3 * result["longest_call"] * self.FREQUENCY)
+        # At least a millisecond: the cpu-clock counts the vCPU's time, which the hypervisor can
+        # steal while the thread runs, and thread_time() does not (once here: 3 samples in a
+        # run whose longest call took 0.33 ms).
+        limit = 2 + int(3 * max(result["longest_call"], 0.001) * self.FREQUENCY)
         stale = {name: n for name, n in per_name.items() if n > limit}
         stale_samples = sum(n - limit for n in stale.values())
         generated_samples = sum(per_name.values())
@@ -181,6 +190,10 @@ class CodeChurn(unittest.TestCase):
                              "samples named after the wrong function: %s, %s, stale %s"
                              % (examples["wrong-depth"], examples["wrong-shape"],
                                 collections.Counter(stale).most_common(3)))
+        # Never wrong must not come from never naming them: 15-28% of the samples name one on
+        # 3.11-3.15. A code epoch that missed the frees kept stale fingerprints, which the
+        # symbolizer refuses: then none was named at all.
+        self.assertGreater(generated_samples, 0.05 * total, "generated functions hardly ever named")
 
 
 class FrameStorm(unittest.TestCase):
@@ -435,8 +448,10 @@ class Endings(unittest.TestCase):
             ours = self.bpf_objects_of(profiler.process.pid)
             ours_named = {p["id"]: p["name"] for p in self.bpftool("prog", "list")
                           if p["id"] in ours["prog_id"]}
+            # stprof_code_free: the uprobe counting the code frees of the target (3.8-3.12).
             self.assertEqual(sorted(ours_named.values()),
-                             ["stprof_exec", "stprof_exit", "stprof_fork", "stprof_sample"], ours)
+                             ["stprof_code_free", "stprof_exec", "stprof_exit", "stprof_fork",
+                              "stprof_sample"], ours)
             self.assertTrue(ours["link_id"], ours)
             profiler.process.kill()
             profiler.process.wait()

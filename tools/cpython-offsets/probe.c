@@ -55,6 +55,9 @@ static int state_bit(const PyASCIIObject *o) {
 
 int main(void) {
   printf("# CPython %s (PY_VERSION_HEX 0x%08lx)\n", PY_VERSION, (unsigned long)PY_VERSION_HEX);
+  /* Where the uprobe counting code frees is found: kTypeDeallocOffset in
+   * userspace/symbolize/code_free_site.h. */
+  P("type.tp_dealloc", offsetof(PyTypeObject, tp_dealloc));
 #ifdef Py_GIL_DISABLED
   P("gil_disabled", 1);
 #else

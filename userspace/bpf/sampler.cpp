@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/perf_event.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -151,6 +152,8 @@ void Sampler::detach() {
 
 Sampler::~Sampler() {
   stop();
+  for (auto& [pid, link] : code_free_links_) bpf_link__destroy(link);
+  for (auto& [file, link] : file_code_free_links_) bpf_link__destroy(link);
   if (skeleton_) sampler__destroy(skeleton_);
 }
 
@@ -173,6 +176,35 @@ void Sampler::remove_process(__u32 pid) {
   __atomic_fetch_and(&group.registered, ~stprof_pid_bit(pid), __ATOMIC_SEQ_CST);
   bpf_map__delete_elem(skeleton_->maps.processes, &pid, sizeof(pid), 0);
   __atomic_fetch_add(&group.generation, 1, __ATOMIC_SEQ_CST);
+  if (auto it = code_free_links_.find(pid); it != code_free_links_.end()) {
+    bpf_link__destroy(it->second);
+    code_free_links_.erase(it);
+  }
+}
+
+Result<void> Sampler::count_code_frees_of(__u32 pid, const std::string& path, uint64_t file_offset) {
+  bpf_link* link = bpf_program__attach_uprobe(skeleton_->progs.stprof_code_free, false,
+                                              static_cast<pid_t>(pid), path.c_str(), file_offset);
+  if (!link) return bpf_error("cannot count the code objects PID " + std::to_string(pid) + " frees", errno);
+  bpf_link*& slot = code_free_links_[pid];
+  if (slot) bpf_link__destroy(slot);
+  slot = link;
+  return {};
+}
+
+Result<void> Sampler::count_code_frees_in(const std::string& path, uint64_t file_offset) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return make_error("cannot stat " + path + ": " + errno_text(errno));
+  bpf_link*& slot = file_code_free_links_[{st.st_dev, st.st_ino, file_offset}];
+  if (slot) return {};
+  slot = bpf_program__attach_uprobe(skeleton_->progs.stprof_code_free, false, -1, path.c_str(),
+                                    file_offset);
+  if (!slot) {
+    int error = errno;
+    file_code_free_links_.erase({st.st_dev, st.st_ino, file_offset});
+    return bpf_error("cannot count the code objects freed in " + path, error);
+  }
+  return {};
 }
 
 stprof_pid_group& Sampler::pid_group(__u32 pid) {

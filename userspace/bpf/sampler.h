@@ -5,9 +5,14 @@
 #pragma once
 
 #include <linux/types.h>
+#include <sys/types.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "drain/sampler_maps.h"
@@ -51,7 +56,15 @@ class Sampler {
   double sampled_cpu_seconds() const;
 
   Result<void> add_process(__u32 pid, const stprof_process& process);
+  // Unregisters pid and stops counting its code frees.
   void remove_process(__u32 pid);
+  // Counts the code objects processes free (STPROF_PROCESS_CODE_FREES) with a uprobe on the
+  // instruction at `file_offset` in `path`. _of: for process pid only, replacing one it had;
+  // each costs the kernel a pass over every process that maps the file (and a wait for RCU), so
+  // it suits a few named processes. _in: for every process that maps the file, now or later,
+  // once per file.
+  Result<void> count_code_frees_of(__u32 pid, const std::string& path, uint64_t file_offset);
+  Result<void> count_code_frees_in(const std::string& path, uint64_t file_offset);
   bool is_registered(__u32 pid) const;
   // Children this process forks from now on are registered (if it is) and followed at fork.
   void follow(__u32 pid);
@@ -72,6 +85,9 @@ class Sampler {
   sampler* skeleton_ = nullptr;
   std::vector<UniqueFd> perf_events_;
   std::vector<bpf_link*> links_;
+  std::map<__u32, bpf_link*> code_free_links_;  // pid -> its uprobe (count_code_frees_of)
+  // (st_dev, st_ino, file offset) -> the uprobe on every process (count_code_frees_in)
+  std::map<std::tuple<dev_t, ino_t, uint64_t>, bpf_link*> file_code_free_links_;
   std::set<int> sampled_threads_;
   int frequency_hz_ = 0;
   uint64_t sampled_cpu_ns_ = 0;

@@ -62,6 +62,16 @@ std::optional<std::string> set_niceness(int nice) {
          "): give the profiler CAP_SYS_NICE or choose --nice 0 or above";
 }
 
+// Every profiled process holds a file descriptor (its memory) and, on 3.8-3.12, another (the
+// uprobe counting its code frees): the soft limit, often 1024, is raised to the hard one.
+void raise_file_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 // One perf event per thread of the -p processes and --pid-tree trees. Threads and children
 // started while a round runs are picked up by the next one.
 stprof::Result<void> sample_target_threads(stprof::Sampler& sampler,
@@ -108,6 +118,7 @@ int main(int argc, char** argv) {
     if (auto ok = stprof::check_writable(output.path); !ok) return fail(ok.error().message);
   }
 
+  raise_file_limit();
   std::optional<std::string> nice_problem = set_niceness(config->nice);
   if (nice_problem && config->nice_given) {
     std::cerr << "stprof-bpf: warning: " << *nice_problem << "\n";

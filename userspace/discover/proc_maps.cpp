@@ -1,6 +1,7 @@
 #include "discover/proc_maps.h"
 
 #include <charconv>
+#include <cstdio>
 
 namespace stprof {
 namespace {
@@ -52,6 +53,13 @@ std::vector<Mapping> parse_maps(std::string_view text) {
     mappings.push_back(std::move(m));
   }
   return mappings;
+}
+
+std::string map_files_path(const std::string& process_dir, const Mapping& mapping) {
+  char range[64];
+  std::snprintf(range, sizeof(range), "%lx-%lx", static_cast<unsigned long>(mapping.start),
+                static_cast<unsigned long>(mapping.end));
+  return process_dir + "/map_files/" + range;
 }
 
 }  // namespace stprof

@@ -20,4 +20,8 @@ struct Mapping {
 // Parses the text of /proc/PID/maps; malformed lines are skipped.
 std::vector<Mapping> parse_maps(std::string_view text);
 
+// The mapped file itself: `process_dir`/map_files/START-END (no path walk, so chroots and other
+// mount namespaces need no care; root only).
+std::string map_files_path(const std::string& process_dir, const Mapping& mapping);
+
 }  // namespace stprof

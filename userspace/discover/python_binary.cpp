@@ -17,6 +17,9 @@ Result<std::optional<PythonBinary>> read_python_binary(UniqueFd fd, const std::s
   if (!runtime && !elf->find_symbol("Py_Initialize")) return std::optional<PythonBinary>();
   PythonBinary binary;
   if (runtime) binary.runtime_vaddr = runtime->value;
+  if (std::optional<ElfSymbol> code_type = elf->find_symbol("PyCode_Type")) {
+    binary.code_type_vaddr = code_type->value;
+  }
   binary.segments = elf->load_segments();
   // Py_Version (3.11+) holds PY_VERSION_HEX in read-only data; older versions only have names.
   uint32_t version_hex = 0;

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <vector>
 
 #include "discover/debug_offsets.h"
@@ -26,13 +25,9 @@ bool named_like_python(const std::string& path) {
   return path.find("python", path.rfind('/') + 1) != std::string::npos;
 }
 
-// The mapped file itself (/proc/PID/map_files needs no path walk, so chroots and other mount
-// namespaces work); else the path inside the process's root.
+// The mapped file itself (see map_files_path); else the path inside the process's root.
 Result<UniqueFd> open_mapped_file(const std::string& process_dir, const Mapping& mapping) {
-  char range[64];
-  std::snprintf(range, sizeof(range), "%lx-%lx", static_cast<unsigned long>(mapping.start),
-                static_cast<unsigned long>(mapping.end));
-  UniqueFd fd(::open((process_dir + "/map_files/" + range).c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(map_files_path(process_dir, mapping).c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.valid()) return fd;
   return open_in_root(process_dir + "/root", mapping.path);
 }
@@ -124,6 +119,11 @@ ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
     process.binary = path;
     process.version = *python.version;
     process.runtime_address = *address;
+    if (python.code_type_vaddr) {
+      process.code_type_address =
+          runtime_address(python.segments, file_mappings, *python.code_type_vaddr).value_or(0);
+    }
+    process.binary_mappings = std::move(file_mappings);
     process.layout = *layout;
     result.status = Status::kPython;
     return result;

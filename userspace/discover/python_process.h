@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "discover/cpython_layout.h"
+#include "discover/proc_maps.h"
 #include "discover/python_binary.h"
 #include "discover/python_version.h"
 
@@ -18,6 +20,8 @@ struct PythonProcess {
   std::string binary;  // the mapped file that holds _PyRuntime, as the process names it
   PythonVersion version;
   uint64_t runtime_address = 0;  // _PyRuntime in the process
+  uint64_t code_type_address = 0;  // PyCode_Type in the process; 0 if not found
+  std::vector<Mapping> binary_mappings;  // the /proc/PID/maps lines of `binary`
   CPythonLayout layout;
 
   // What the sampler needs for this process.

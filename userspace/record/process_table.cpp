@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "discover/proc_list.h"
+#include "symbolize/code_free_site.h"
 
 namespace stprof {
 namespace {
@@ -100,9 +101,12 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
   }
   PythonProcess& python = *inspection.process;
   Result<LiveProcessMemory> memory = LiveProcessMemory::open(pid);
-  Result<void> added = memory ? sampler_.add_process(static_cast<__u32>(pid), python.walker())
+  Result<void> added = memory ? sampler_.add_process(static_cast<__u32>(pid), walker_for(python, *memory))
                               : Result<void>(memory.error());
-  if (!added) return reject(added.error().message);
+  if (!added) {
+    sampler_.remove_process(static_cast<__u32>(pid));  // its uprobe, if one was attached
+    return reject(added.error().message);
+  }
   if (exec_ktime_ns) exec_latencies_ms_.push_back((monotonic_ns() - exec_ktime_ns) / 1e6);
 
   TrackedProcess tracked;
@@ -133,7 +137,27 @@ void ProcessTable::adopt_fork(int child, int parent) {
   tracked.facts = read_process_facts(child);
   tracked.memory = std::make_unique<LiveProcessMemory>(std::move(*memory));
   tracked.symbolizer = std::make_unique<CodeSymbolizer>(*tracked.memory, tracked.info.layout);
+  // The kernel's copy of the parent's entry counts no code frees: the parent's uprobe does not
+  // see the child's. Should the update fail, that copy stands.
+  stprof_process walker = walker_for(tracked.info, *tracked.memory);
+  if (walker.flags & STPROF_PROCESS_CODE_FREES) {
+    static_cast<void>(sampler_.add_process(static_cast<__u32>(child), walker));
+  }
   replace(child, std::move(tracked));
+}
+
+stprof_process ProcessTable::walker_for(const PythonProcess& python, const ProcessMemory& memory) {
+  stprof_process walker = python.walker();
+  if (walker.interp_code_epoch) return walker;
+  // Without the uprobe each sample reads its code objects: slower, never wrong.
+  Result<UprobeSite> site = code_free_site(python, memory);
+  if (!site) return walker;
+  Result<void> counted =
+      filter_.confined_to_named_processes()
+          ? sampler_.count_code_frees_of(static_cast<__u32>(python.pid), site->path, site->file_offset)
+          : sampler_.count_code_frees_in(site->path, site->file_offset);
+  if (counted) walker.flags |= STPROF_PROCESS_CODE_FREES;
+  return walker;
 }
 
 ProcessTable::Warnings ProcessTable::handle(const stprof_event& event) {

@@ -72,6 +72,12 @@ class ProcessTable {
   bool in_tree(int pid) const;
   void end(TrackedProcess& process);
   void adopt_fork(int child, int parent);
+  // What the sampler is given for `python`: with STPROF_PROCESS_CODE_FREES when its interpreter
+  // keeps no code epoch (3.8-3.12) and a uprobe now counts its code frees: one for this process
+  // when the run is confined to named processes (the rest of the host is left alone), else one
+  // for every process that maps its interpreter's file (one uprobe per file, however many
+  // processes: a uprobe's registration visits every process that maps the file).
+  stprof_process walker_for(const PythonProcess& python, const ProcessMemory& memory);
   void replace(int pid, TrackedProcess process);
 
   struct Pending {
