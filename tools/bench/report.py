@@ -198,12 +198,12 @@ def render_kernel(data, targets, out):
         "descriptors, so other loaded profilers do not interfere) are read twice, %s s apart, "
         "while %d copies of `workloads/deep.py DEPTH` (one per CPU) spin at the bottom of a "
         "Python stack of exactly DEPTH frames, sampled at 1 kHz. Every frame of those stacks runs "
-        "a function of its own, the worst case: the sampler reads each code object (its window "
-        "and its name) once per stack, so a function recursing (the *one function recursing* rows) "
-        "costs it those two reads once. From 3.13 on, the sampler keeps fingerprints from one "
-        "stack to the next while the interpreter's code epoch stands still (no code object made, "
-        "on 3.13, or freed, on 3.14+), so a stack seen before costs no code-object read at all "
-        "(the 3.13 and 3.15 rows). "
+        "a function of its own (the *one function recursing* rows: one function). The sampler "
+        "keeps each code object's fingerprint from one stack to the next while the process's "
+        "code epoch stands still: the interpreter's count of code objects made (3.13) or freed "
+        "(3.14+), or for 3.8-3.12 the profiler's own count of frees (a uprobe on code_dealloc). "
+        "So a stack seen before costs no code-object read at all; without an epoch each stack "
+        "would read each of its code objects once. "
         "ns/sample = Δrun_time_ns / "
         "Δrun_cnt. Samples of other tasks (another process, idle) are in that mean; the "
         "*per Python sample* column takes them out at the non-Python cost: (mean − (1 − f) × "
@@ -248,7 +248,7 @@ def render_kernel(data, targets, out):
         if row in epoch_rows and row["depth"] == 50 and cost is not None:
             shown = net(cost) if floor is not None else cost
             targets.add("kernel time per sample at Python depth 50, a function per frame, %s "
-                        "(code epoch; net of the empty program; raw)" % row["python"],
+                        "(code epoch: the interpreter's; net of the empty program; raw)" % row["python"],
                         "%s ns; raw %s ns" % (f1(shown), f1(cost)), "≤ 2 µs", shown <= 2000)
         if row in data.get("recursive", []) or row in epoch_rows or cost is None:
             continue
@@ -256,8 +256,9 @@ def render_kernel(data, targets, out):
         ys.append(cost)
         if row["depth"] == 50:
             shown = net(cost) if floor is not None else cost
-            targets.add("kernel time per sample at Python depth 50, a function per frame, %s (no "
-                        "code epoch; net of the empty program; raw; net, one function recursing)"
+            targets.add("kernel time per sample at Python depth 50, a function per frame, %s "
+                        "(code epoch: the profiler's count of code frees; net of the empty "
+                        "program; raw; net, one function recursing)"
                         % row["python"],
                         "%s ns; raw %s ns; recursing %s ns" % (
                             f1(shown), f1(cost), f1(net(recursive_50))),

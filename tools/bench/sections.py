@@ -254,9 +254,9 @@ def kernel_cost(ctx):
         data["bpftool"] = measured.pop("bpftool")
         c_other = measured["ns_per_sample"]
 
-        # 3.11 (no code epoch: each walk reads each of its code objects, window and name) is the
-        # main series; 3.13 and 3.15 keep fingerprints from walk to walk while no code object is
-        # made or freed (see code_memo_tag). "austin" is the trixie 3.13, "tachyon" the sid 3.15.
+        # 3.11 (its code epoch counted by the profiler's uprobe) is the main series; 3.13 and
+        # 3.15 have their interpreter's (see code_memo_tag). "austin" is the trixie 3.13,
+        # "tachyon" the sid 3.15.
         # The last series is one stack at other sampling rates: a sample's cost depends on how
         # much of what the sampler touches (its code, its maps, the target's memory) is still
         # cached from the CPU's previous sample.
