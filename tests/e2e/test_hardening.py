@@ -132,6 +132,10 @@ class CodeChurn(unittest.TestCase):
         self.churn(loaded("pyenv-3.8.18"))
         self.churn(loaded("pyenv-3.12.1"))
 
+    def test_freed_and_reallocated_code_is_never_named_wrong_without_uprobe(self):
+        # No code epoch on 3.11 then: fingerprints are read on every walk.
+        self.churn(interpreter_under_test(), "--no-uprobe")
+
     def test_freed_and_reallocated_code_is_never_named_wrong_313(self):
         # The code epoch counts code objects made: each generated function moves it.
         self.churn(loaded("debian-trixie-3.13"))
@@ -141,9 +145,9 @@ class CodeChurn(unittest.TestCase):
         self.churn(loaded("debian-sid-3.14"))
         self.churn(loaded("debian-sid-3.15"))
 
-    def churn(self, python):
-        result, stacks, stderr, _, _ = run_profiled(python, "code_churn.py", self.SECONDS,
-                                                    self.ITERATIONS, options=("-F", self.FREQUENCY, "-v"))
+    def churn(self, python, *options):
+        result, stacks, stderr, _, _ = run_profiled(python, "code_churn.py", self.SECONDS, self.ITERATIONS,
+                                                    options=("-F", self.FREQUENCY, "-v") + options)
         total = sum(s.count for s in stacks)
         self.assertGreater(total, 300, stderr)
         by_verdict = collections.Counter()

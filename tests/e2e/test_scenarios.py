@@ -70,10 +70,12 @@ class Scenarios(unittest.TestCase):
     def test_recursion_1000_deep_is_whole(self):
         self.check_recursion(1000)
 
-    def test_distinct_functions_50_deep_each_named_once_read(self):
+    def distinct_functions_code_reads(self, *options):
+        """recursion.py's chain of 50 distinct functions, profiled: each frame named in order
+        with its file and line; returns the code objects read per sample."""
         depth = 50
         run = run_profiled(self.python, "recursion.py", depth, 3, "distinct",
-                           options=("-F", FREQUENCY, "-v"))
+                           options=("-F", FREQUENCY, "-v") + options)
         levels = ["level_%d" % i for i in range(depth - 1, -1, -1)]
         spinning = [s for s in run.stacks if s.functions[-1:] == ["spin"]]
         self.assertGreater(sum(s.count for s in spinning), 1000, run.stderr)
@@ -83,13 +85,23 @@ class Scenarios(unittest.TestCase):
                 self.assertEqual((frame.file, frame.line), ("<chain>", int(name[6:]) + 1))
         # How often the sampler read a code object rather than find its fingerprint in the memo.
         reads = counter(run.stderr, "CODE_READS") / counter(run.stderr, "SAMPLES_RECORDED")
-        print("\n%s: %d frames deep, %.2f code objects read per sample"
-              % (self.python.name, depth + 3, reads))
+        print("\n%s%s: %d frames deep, %.2f code objects read per sample"
+              % (self.python.name, "".join(" " + o for o in options), depth + 3, reads))
+        return reads
+
+    def test_distinct_functions_50_deep_each_named_once_read(self):
         # With a code epoch, fingerprints outlive the walk: each CPU reads the 53 code objects
         # once, then never again while no code object is made (3.13) or freed (3.14+ count
-        # their frees; for 3.8-3.12 the profiler's uprobe does). Without one, each walk would
-        # read each of its distinct code objects once: 53 a sample.
-        self.assertLess(reads, 1.0)
+        # their frees; for 3.8-3.12 the profiler's uprobe does).
+        self.assertLess(self.distinct_functions_code_reads(), 1.0)
+
+    def test_distinct_functions_without_uprobe(self):
+        reads = self.distinct_functions_code_reads("--no-uprobe")
+        if self.python.version >= (3, 13):
+            self.assertLess(reads, 1.0)  # the interpreter's own epoch: no uprobe involved
+        else:
+            # No epoch: each walk reads each of its distinct code objects once.
+            self.assertGreater(reads, 0.9 * 50)
 
     def test_every_shape_of_code_is_named(self):
         _, stacks, _ = self.profile("shapes.py", 4)

@@ -30,6 +30,9 @@ struct Config {
   // work is under 1% of a core, so the boost costs the workload next to nothing.
   int nice = -10;
   bool nice_given = false;  // --nice named: failing to apply it is worth a warning
+  // --no-uprobe: no uprobe counts the code frees of 3.8-3.12 processes (their code epoch; see
+  // STPROF_PROCESS_CODE_FREES), so their samples read every code object of their stacks.
+  bool code_free_uprobe = true;
   // Where the profile goes, each in its format (--format, else the file's extension). Never
   // empty when recording; in the live view only what -o named explicitly.
   std::vector<Output> outputs;

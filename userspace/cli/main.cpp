@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
   options.filter = target_filter(*config);
   options.duration_seconds = config->duration_seconds;
   options.frequency_hz = config->frequency_hz;
+  options.code_free_uprobe = config->code_free_uprobe;
   auto sampler = stprof::Sampler::start(
       {config->frequency_hz, config->verbose, options.filter.watches_new_processes()});
   if (!sampler) return fail(sampler.error().message);

@@ -24,8 +24,8 @@ uint64_t monotonic_ns() {
 
 }  // namespace
 
-ProcessTable::ProcessTable(Sampler& sampler, TargetFilter filter)
-    : sampler_(sampler), filter_(std::move(filter)) {}
+ProcessTable::ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe)
+    : sampler_(sampler), filter_(std::move(filter)), code_free_uprobe_(code_free_uprobe) {}
 
 size_t ProcessTable::alive_count() const {
   return static_cast<size_t>(std::count_if(processes_.begin(), processes_.end(),
@@ -148,7 +148,7 @@ void ProcessTable::adopt_fork(int child, int parent) {
 
 stprof_process ProcessTable::walker_for(const PythonProcess& python, const ProcessMemory& memory) {
   stprof_process walker = python.walker();
-  if (walker.interp_code_epoch) return walker;
+  if (walker.interp_code_epoch || !code_free_uprobe_) return walker;
   // Without the uprobe each sample reads its code objects: slower, never wrong.
   Result<UprobeSite> site = code_free_site(python, memory);
   if (!site) return walker;

@@ -41,7 +41,8 @@ class ProcessTable {
   using Clock = std::chrono::steady_clock;
   using Warnings = std::vector<std::string>;  // one line per process that cannot be profiled
 
-  ProcessTable(Sampler& sampler, TargetFilter filter);
+  // code_free_uprobe: whether 3.8-3.12 processes get a uprobe counting their code frees.
+  ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe);
 
   // The first scan of /proc: registers the targets and follows --pid-tree roots.
   Warnings start();
@@ -73,10 +74,11 @@ class ProcessTable {
   void end(TrackedProcess& process);
   void adopt_fork(int child, int parent);
   // What the sampler is given for `python`: with STPROF_PROCESS_CODE_FREES when its interpreter
-  // keeps no code epoch (3.8-3.12) and a uprobe now counts its code frees: one for this process
-  // when the run is confined to named processes (the rest of the host is left alone), else one
-  // for every process that maps its interpreter's file (one uprobe per file, however many
-  // processes: a uprobe's registration visits every process that maps the file).
+  // keeps no code epoch (3.8-3.12), code_free_uprobe is set and a uprobe now counts its code
+  // frees: one for this process when the run is confined to named processes (the rest of the
+  // host is left alone), else one for every process that maps its interpreter's file (one
+  // uprobe per file, however many processes: a uprobe's registration visits every process that
+  // maps the file).
   stprof_process walker_for(const PythonProcess& python, const ProcessMemory& memory);
   void replace(int pid, TrackedProcess process);
 
@@ -88,6 +90,7 @@ class ProcessTable {
 
   Sampler& sampler_;
   TargetFilter filter_;
+  bool code_free_uprobe_;
   PythonBinaryCache binaries_;
   std::map<int, TrackedProcess> processes_;
   // Processes judged not profilable, as they were then: they are looked at again when they exec

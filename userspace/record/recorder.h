@@ -25,6 +25,7 @@ struct RecordOptions {
   TargetFilter filter;
   double duration_seconds = 0;  // 0: until stopped
   int frequency_hz = 99;
+  bool code_free_uprobe = true;  // see ProcessTable::walker_for
   std::chrono::milliseconds drain_interval{1000};
   // Safety net behind the process events, and how soon a program that dlopens libpython late
   // is found.
