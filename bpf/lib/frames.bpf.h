@@ -69,19 +69,18 @@ static __always_inline __u64 code_memo_tag(const struct stprof_task_cache *cache
                                            struct stprof_scratch *scratch,
                                            const struct stprof_pid_group *group) {
   const struct stprof_process *proc = &cache->process;
+  __u64 epoch_addr = 0, epoch = 0;
   if (proc->flags & STPROF_PROCESS_CODE_FREES) {
-    /* The profiler's own count (no address: never an interpreter's epoch's). */
-    __u64 frees = *(const volatile __u64 *)&group->code_frees;
-    return stprof_mix64(stprof_mix64(cache->process_id, 0), frees) | (1ULL << 63);
+    epoch = *(const volatile __u64 *)&group->code_frees; /* the profiler's: address 0 */
+  } else {
+    __u32 size = proc->code_epoch_size == 4 ? 4 : 8;
+    epoch_addr = code_epoch_addr(proc, scratch);
+    if (!epoch_addr || bpf_probe_read_user(&epoch, size, (const void *)epoch_addr) ||
+        (size == 4 && epoch == 0)) { /* an exhausted 4-byte counter stays at 0 */
+      return ++scratch->walks;
+    }
   }
-  __u64 epoch = 0;
-  __u32 size = proc->code_epoch_size == 4 ? 4 : 8;
-  __u64 epoch_addr = code_epoch_addr(proc, scratch);
-  if (epoch_addr && !bpf_probe_read_user(&epoch, size, (const void *)epoch_addr) &&
-      (size == 8 || epoch != 0)) { /* an exhausted 4-byte counter stays at 0 */
-    return stprof_mix64(stprof_mix64(cache->process_id, epoch_addr), epoch) | (1ULL << 63);
-  }
-  return ++scratch->walks;
+  return stprof_mix64(stprof_mix64(cache->process_id, epoch_addr), epoch) | (1ULL << 63);
 }
 
 /* Reads the fingerprint of `code` (see stprof_fingerprint): its window and, without a serial in

@@ -4,8 +4,8 @@
  * thread pointer, i.e. the task's FS base. We walk interpreters -> thread states once per thread,
  * then keep the thread state in the thread's stprof_task_cache and re-validate thread_id == FS
  * base on every hit (a thread state freed, or left behind by an exec, fails the check and is
- * looked up again). The fields read on every
- * sample (thread_id, the frame, the interpreter) come in one read: stprof_tstate_window. */
+ * looked up again). The fields read on every sample (thread_id, the frame, the interpreter)
+ * come in one read: stprof_tstate_window. */
 #ifndef STPROF_THREAD_STATE_BPF_H
 #define STPROF_THREAD_STATE_BPF_H
 
