@@ -265,6 +265,37 @@ class FrameStorm(unittest.TestCase):
         self.storm(loaded("debian-trixie-3.13"))
 
 
+class ManyStacks(unittest.TestCase):
+    """More distinct stacks in one run than the kernel's stacks map holds at once (32768 chunks;
+    these stacks take one each): the profiler deletes the stacks it has copied as the map fills,
+    and no sample is dropped for want of room."""
+
+    SECONDS = 8
+    FREQUENCY = 10000
+    DEPTH = 17  # 131072 paths through the tree
+    MAP_CAPACITY = 32768
+
+    def test_more_stacks_than_the_stacks_map_holds(self):
+        python = interpreter_under_test()
+        result, stacks, stderr, _, _ = run_profiled(python, "call_tree.py", self.DEPTH, self.SECONDS,
+                                                    options=("-F", self.FREQUENCY, "-v"))
+        at_leaf = [s for s in stacks if [f.function for f in s.frames[-2:]] == ["down", "spin"]]
+        distinct = len({tuple(s.frames) for s in at_leaf})
+        total = sum(s.count for s in stacks)
+        dropped = counter(stderr, "EXIT_STACK_MAP_FULL")
+        print("\nmany stacks (%s): %d leaves visited in %d s; %d samples, %d distinct stacks at a "
+              "leaf (the map holds %d); EXIT_STACK_MAP_FULL %d, STACKS_NEW %d"
+              % (python.name, result["leaves"], self.SECONDS, total, distinct, self.MAP_CAPACITY,
+                 dropped, counter(stderr, "STACKS_NEW")))
+        self.assertGreater(distinct, self.MAP_CAPACITY)
+        self.assertEqual(dropped, 0)
+        self.assertEqual(total, counter(stderr, "SAMPLES_RECORDED"))
+        # Each of those stacks is the whole path: <module>, main, DEPTH + 1 calls of down, spin.
+        for stack in at_leaf[:100]:
+            self.assertEqual([f.function for f in stack.frames],
+                             ["<module>", "main"] + ["down"] * (self.DEPTH + 1) + ["spin"])
+
+
 class ManyThreads(unittest.TestCase):
     THREADS = 64
 

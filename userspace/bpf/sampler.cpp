@@ -212,9 +212,10 @@ stprof_pid_group& Sampler::pid_group(__u32 pid) {
 }
 
 bool Sampler::is_registered(__u32 pid) const {
-  stprof_process process;
-  return bpf_map__lookup_elem(skeleton_->maps.processes, &pid, sizeof(pid), &process,
-                              sizeof(process), 0) == 0;
+  // The bit is set after the entry is inserted and cleared before it is deleted, by both sides;
+  // read from the mapped .bss, without a syscall.
+  const stprof_pid_group& group = skeleton_->bss->pid_groups[stprof_pid_group_index(pid)];
+  return __atomic_load_n(&group.registered, __ATOMIC_ACQUIRE) & stprof_pid_bit(pid);
 }
 
 void Sampler::follow(__u32 pid) {

@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
             << (options.filter.watches_new_processes()
                     ? std::string(options.filter.has_selectors() ? "the selected Python processes"
                                                                  : "every Python process")
-                    : std::to_string(recorder.summary().python_processes) + " process(es)")
+                    : std::to_string(recorder.python_processes()) + " process(es)")
             << " at " << config->frequency_hz << " Hz"
             << (config->duration_seconds > 0 ? ""
                 : config->live               ? "; q or Ctrl-C to stop"
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
   auto started = std::chrono::steady_clock::now();
   recorder.run(g_stop, [&] {
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-    size_t processes = recorder.summary().python_processes;
+    size_t processes = recorder.python_processes();
     if (live) {
       live->refresh(recorder.profile(), {elapsed.count(), processes, config->frequency_hz});
     } else {

@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -11,6 +13,14 @@ namespace {
 
 // A sampler run is a few microseconds; after this long none still writes the old counts map.
 constexpr auto kInFlightGrace = std::chrono::milliseconds(5);
+
+// Entries read per lookup-and-delete batch of a counts map, to start with.
+constexpr size_t kCountsBatch = 1024;
+
+// Entries of the kernel's stacks map that a stack takes.
+size_t chunks_of(const RawStack& stack) {
+  return std::max<size_t>(1, (stack.frames.size() + STPROF_CHUNK_FRAMES - 1) / STPROF_CHUNK_FRAMES);
+}
 
 // Every key of a hash map (keys inserted while iterating may or may not be seen).
 template <class Key>
@@ -34,12 +44,30 @@ std::vector<RawSample> Drainer::drain_counts() {
 
   int fd = maps_.counts[drained];
   std::vector<RawSample> samples;
-  for (const stprof_count_key& key : map_keys<stprof_count_key>(fd)) {
-    __u64 count = 0;
-    if (bpf_map_lookup_elem(fd, &key, &count) == 0 && count > 0) {
-      samples.push_back({key.pid, key.tid, key.stack_id, count});
+  if (batch_keys_.empty()) {
+    batch_keys_.resize(kCountsBatch);
+    batch_counts_.resize(kCountsBatch);
+  }
+  // One syscall per batch instead of three per entry. A hash map's batches end at bucket
+  // boundaries: ENOSPC with nothing read means a bucket larger than the batch. On any other
+  // error the rest stays in the map and is read the next time this map is drained.
+  __u32 token = 0;
+  bool first = true;
+  for (;;) {
+    __u32 read = static_cast<__u32>(batch_keys_.size());
+    int err = bpf_map_lookup_and_delete_batch(fd, first ? nullptr : &token, &token, batch_keys_.data(),
+                                              batch_counts_.data(), &read, nullptr);
+    if (err == -ENOSPC && read == 0) {
+      batch_keys_.resize(batch_keys_.size() * 2);
+      batch_counts_.resize(batch_counts_.size() * 2);
+      continue;
     }
-    bpf_map_delete_elem(fd, &key);
+    first = false;
+    for (__u32 i = 0; i < read; i++) {
+      const stprof_count_key& key = batch_keys_[i];
+      if (batch_counts_[i] > 0) samples.push_back({key.pid, key.tid, key.stack_id, batch_counts_[i]});
+    }
+    if (err) break;  // -ENOENT: that was the last batch
   }
   return samples;
 }
@@ -65,29 +93,46 @@ const RawStack* Drainer::stack(__u64 stack_id) {
   return &stacks_.emplace(stack_id, std::move(stack)).first->second;
 }
 
+const RawStack* Drainer::stack_interned(__u64 stack_id) {
+  const RawStack* copied = stack(stack_id);
+  // A stack deleted by a trim and interned again is back in the map although already copied.
+  if (copied) kernel_chunks_ += chunks_of(*copied);
+  return copied;
+}
+
 void Drainer::trim_kernel_stacks() {
+  size_t half = static_cast<size_t>(maps_.stacks_capacity) / 2;
+  __u64 events_lost = read_counter(STPROF_EVENTS_LOST);
+  bool count_unsure = events_lost != events_lost_at_trim_;
+  events_lost_at_trim_ = events_lost;
+  if (!count_unsure && kernel_chunks_ < half) return;
   std::vector<stprof_chunk_key> keys = map_keys<stprof_chunk_key>(maps_.stacks);
-  if (keys.size() < static_cast<size_t>(maps_.stacks_capacity) / 2) return;
+  kernel_chunks_ = keys.size();
+  if (keys.size() < half) return;
   for (const stprof_chunk_key& key : keys) {
-    if (stacks_.count(key.stack_id)) bpf_map_delete_elem(maps_.stacks, &key);
+    if (stacks_.count(key.stack_id) && bpf_map_delete_elem(maps_.stacks, &key) == 0) kernel_chunks_--;
   }
 }
 
 Counters Drainer::read_counters() const {
   Counters totals{};
-  int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) return totals;
-  std::vector<__u64> per_cpu(static_cast<size_t>(cpus));
-  for (__u32 id = 0; id < STPROF_NUM_COUNTERS; id++) {
-    if (bpf_map_lookup_elem(maps_.counters, &id, per_cpu.data()) != 0) continue;
-    for (__u64 value : per_cpu) totals[id] += value;
-  }
+  for (__u32 id = 0; id < STPROF_NUM_COUNTERS; id++) totals[id] = read_counter(id);
   // Every sample ends in one outcome; the sampler saves a map lookup by not counting the total.
   totals[STPROF_SAMPLES] = 0;
   for (__u32 id = STPROF_SAMPLES_RECORDED; id <= STPROF_EXIT_COUNT_MAP_FULL; id++) {
     totals[STPROF_SAMPLES] += totals[id];
   }
   return totals;
+}
+
+__u64 Drainer::read_counter(__u32 id) const {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return 0;
+  std::vector<__u64> per_cpu(static_cast<size_t>(cpus));
+  if (bpf_map_lookup_elem(maps_.counters, &id, per_cpu.data()) != 0) return 0;
+  __u64 total = 0;
+  for (__u64 value : per_cpu) total += value;
+  return total;
 }
 
 }  // namespace stprof

@@ -4,6 +4,7 @@
 #include <linux/types.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -38,12 +39,18 @@ class Drainer {
   // The stack with this id (copied from the kernel map on first use); nullptr if it is missing.
   const RawStack* stack(__u64 stack_id);
 
+  // Copies the stack the sampler just interned (its STPROF_EVENT_NEW_STACK) and keeps count of
+  // the kernel map's entries, so that trimming needs no walk of the map until it is half full.
+  const RawStack* stack_interned(__u64 stack_id);
+
   // Deletes from the kernel map the stacks already copied once the map is half full, so long runs
-  // do not fill it. A stack seen again is simply interned again.
+  // do not fill it. A stack seen again is simply interned again. After events were lost, the
+  // count may miss stacks, and the map is walked to count it anew.
   void trim_kernel_stacks();
 
   // Per-reason counters summed over CPUs (totals since load).
   Counters read_counters() const;
+  __u64 read_counter(__u32 id) const;
 
   // Samples whose stack could not be read back (missing from the stacks map).
   __u64 lost_samples() const { return lost_samples_; }
@@ -52,6 +59,12 @@ class Drainer {
  private:
   SamplerMaps maps_;
   std::unordered_map<__u64, RawStack> stacks_;
+  // Entries (chunks) in the kernel's stacks map, counted from NEW_STACK events since the last walk.
+  size_t kernel_chunks_ = 0;
+  __u64 events_lost_at_trim_ = 0;
+  // Room for one batch of the counts map (grown when a hash bucket holds more).
+  std::vector<stprof_count_key> batch_keys_;
+  std::vector<__u64> batch_counts_;
   __u64 lost_samples_ = 0;
 };
 

@@ -49,7 +49,7 @@ Result<void> Recorder::discover() {
 
 void Recorder::symbolize_stack(int pid, uint64_t stack_id) {
   TrackedProcess* process = processes_.find(pid);
-  const RawStack* stack = drainer_.stack(stack_id);
+  const RawStack* stack = drainer_.stack_interned(stack_id);
   if (!process || process->exited || !stack) return;
   for (const stprof_frame& frame : stack->frames) location_of(*process, frame);
 }
@@ -92,7 +92,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
     drain();
     if (now >= next_rescan) {
       next_rescan += options_.rescan_interval;
-      uint64_t events_lost = drainer_.read_counters()[STPROF_EVENTS_LOST];
+      uint64_t events_lost = drainer_.read_counter(STPROF_EVENTS_LOST);
       warn_all(processes_.rescan(events_lost != events_lost_at_rescan_));
       events_lost_at_rescan_ = events_lost;
     }
@@ -159,13 +159,15 @@ void Recorder::drain() {
   drainer_.trim_kernel_stacks();
 }
 
+size_t Recorder::python_processes() const { return processes_.profiled_count(); }
+
 RecordSummary Recorder::summary() const {
   RecordSummary summary;
   summary.counters = drainer_.read_counters();
   summary.unreadable_stacks = drainer_.lost_samples();
   summary.unknown_frames = unknown_frames_;
   summary.unstarted_samples = unstarted_samples_;
-  summary.python_processes = processes_.profiled_count();
+  summary.python_processes = python_processes();
   summary.targets_failed = processes_.some_targets_failed();
   summary.targets_exited = targets_exited_;
   summary.cpus = libbpf_num_possible_cpus();

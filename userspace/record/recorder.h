@@ -63,6 +63,8 @@ class Recorder {
 
   const Profile& profile() const { return builder_.profile(); }
   RecordSummary summary() const;
+  // Python processes profiled so far (the summary's python_processes, without its syscalls).
+  size_t python_processes() const;
 
  private:
   void on_event(const stprof_event& event);
