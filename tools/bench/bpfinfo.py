@@ -138,15 +138,18 @@ class _PerfEventAttr(ctypes.Structure):
 class NullSampler:
     """`r0 = 0; exit` attached to a cpu-clock event at frequency_hz on every CPU, as stprof-bpf
     attaches its sampler. Its run time per sample is the floor: entering a BPF program from the
-    perf overflow path plus the two clock reads of kernel.bpf_stats_enabled."""
+    perf overflow path plus the two clock reads of kernel.bpf_stats_enabled. With program=False
+    the events have no program at all: what the timer interrupts alone cost."""
 
-    def __init__(self, frequency_hz, cpus):
-        insns = (ctypes.c_uint8 * 16)(0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0)
-        license = ctypes.create_string_buffer(b"GPL")
-        attr = _ProgLoad(prog_type=_BPF_PROG_TYPE_PERF_EVENT, insn_cnt=2,
-                         insns=ctypes.addressof(insns), license=ctypes.addressof(license),
-                         prog_name=b"bench_null")
-        self.prog_fd = _bpf(_BPF_PROG_LOAD, attr)
+    def __init__(self, frequency_hz, cpus, program=True):
+        self.prog_fd = None
+        if program:
+            insns = (ctypes.c_uint8 * 16)(0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0)
+            license = ctypes.create_string_buffer(b"GPL")
+            attr = _ProgLoad(prog_type=_BPF_PROG_TYPE_PERF_EVENT, insn_cnt=2,
+                             insns=ctypes.addressof(insns), license=ctypes.addressof(license),
+                             prog_name=b"bench_null")
+            self.prog_fd = _bpf(_BPF_PROG_LOAD, attr)
         self.event_fds = []
         try:
             for cpu in range(cpus):
@@ -159,7 +162,8 @@ class NullSampler:
                     errno = ctypes.get_errno()
                     raise OSError(errno, "perf_event_open: " + os.strerror(errno))
                 self.event_fds.append(fd)
-                if _libc.ioctl(fd, ctypes.c_ulong(_PERF_EVENT_IOC_SET_BPF), ctypes.c_int(self.prog_fd)) < 0:
+                if program and _libc.ioctl(fd, ctypes.c_ulong(_PERF_EVENT_IOC_SET_BPF),
+                                           ctypes.c_int(self.prog_fd)) < 0:
                     errno = ctypes.get_errno()
                     raise OSError(errno, "PERF_EVENT_IOC_SET_BPF: " + os.strerror(errno))
                 _libc.ioctl(fd, ctypes.c_ulong(_PERF_EVENT_IOC_ENABLE), ctypes.c_int(0))

@@ -7,8 +7,8 @@ import platform
 from common import (REPO_DIR, bootstrap_median_ci, command_output, linear_fit, median, quartiles,
                     read_sysctl, sha256)
 
-TOOL_NAMES = {"stprof-bpf": "stprof-bpf", "empty-bpf": "empty BPF program (floor)", "austin": "Austin",
-              "tachyon": "Tachyon"}
+TOOL_NAMES = {"stprof-bpf": "stprof-bpf", "empty-bpf": "empty BPF program (floor)",
+              "perf-events": "perf events, no program (floor)", "austin": "Austin", "tachyon": "Tachyon"}
 RATE_NAMES = {99: "99 Hz", 1000: "1 kHz", 10000: "10 kHz", 20000: "20 kHz", 50000: "50 kHz"}
 
 
@@ -138,16 +138,21 @@ def render_slowdown(data, targets, out):
         floor_lines = []
         for rate in data["rates"]:
             mine, floor = stats.get((name, "stprof-bpf", rate)), stats.get((name, "empty-bpf", rate))
+            bare = stats.get((name, "perf-events", rate))
             if mine and floor:
                 floor_lines.append("%s: %s%% CPU of which the empty program's floor is %s%% (stprof-bpf's own "
-                                   "share ≈ %s%%)" % (rate_name(rate), f1(mine["cpu_median"], 2),
-                                                      f1(floor["cpu_median"], 2),
-                                                      f1(mine["cpu_median"] - floor["cpu_median"], 2)))
+                                   "share ≈ %s%%)%s" % (rate_name(rate), f1(mine["cpu_median"], 2),
+                                                        f1(floor["cpu_median"], 2),
+                                                        f1(mine["cpu_median"] - floor["cpu_median"], 2),
+                                                        ", the events without a program %s%%" % f1(bare["cpu_median"], 2)
+                                                        if bare else ""))
         if floor_lines:
             out.append("*empty BPF program* is `r0 = 0; exit` attached to the same per-CPU cpu-clock "
                        "perf events stprof-bpf opens, at the same frequency: what any perf_event "
                        "sampler costs the target on this machine before doing any work (timer "
-                       "interrupts, perf overflow handling, entering BPF). Medians: " + "; ".join(floor_lines) + ".\n")
+                       "interrupts, perf overflow handling, entering BPF). *perf events, no program* "
+                       "are those events with nothing attached: the timer interrupts alone. "
+                       "Medians: " + "; ".join(floor_lines) + ".\n")
     for failure in data.get("failures", []):
         out.append("- failed run (left out): %s at %s on %s, round %d: `%s`" % (
             TOOL_NAMES.get(failure["tool"], failure["tool"]), rate_name(failure["rate"]), failure["interpreter"],
@@ -168,10 +173,13 @@ def render_slowdown(data, targets, out):
                             f1(entry["wall_median"], 2), f1(entry["wall_ci"][0], 2), f1(entry["wall_ci"][1], 2),
                             " — a CI contains 0.5%: within the noise" if unresolved else ""),
                         "≤ 0.5% (CPU and wall)", entry["cpu_median"] <= 0.5 and entry["wall_median"] <= 0.5)
-        floor = stats.get((name, "empty-bpf", 1000))
-        if floor:
-            targets.add("(context) empty BPF program on the same events at 1 kHz, CPython %s" % info["version"],
-                        "CPU %s%%; wall %s%%" % (f1(floor["cpu_median"], 2), f1(floor["wall_median"], 2)), "–", None)
+        for floor_tool, label in (("empty-bpf", "empty BPF program on the same events"),
+                                  ("perf-events", "the same perf events without a program")):
+            floor = stats.get((name, floor_tool, 1000))
+            if floor:
+                targets.add("(context) %s at 1 kHz, CPython %s" % (label, info["version"]),
+                            "CPU %s%%; wall %s%%" % (f1(floor["cpu_median"], 2), f1(floor["wall_median"], 2)),
+                            "–", None)
         for other in ("austin", "tachyon"):
             for rate in data["rates"]:
                 mine, theirs = stats.get((name, "stprof-bpf", rate)), stats.get((name, other, rate))

@@ -44,8 +44,8 @@ def _tool_run(ctx, interpreter, tool, rate, serial):
             output = interpreter.host_path(inside)
             profiler = Attached(austin_command(interpreter, workload.pid, round(1e6 / rate), inside),
                                 settle=ctx.austin_settle, ready_file=output)
-        elif tool == "empty-bpf":
-            profiler = bpfinfo.NullSampler(rate, ctx.cpus)
+        elif tool in ("empty-bpf", "perf-events"):
+            profiler = bpfinfo.NullSampler(rate, ctx.cpus, program=tool == "empty-bpf")
         elif tool == "tachyon":
             inside = "%s/tachyon-%d.txt" % (interpreter.workdir, serial)
             output = interpreter.host_path(inside)
@@ -57,7 +57,7 @@ def _tool_run(ctx, interpreter, tool, rate, serial):
         workload.kill()
         if tool == "stprof-bpf" and profiler is not None:
             samples = profiler.stop()["samples"]
-        elif tool == "empty-bpf" and profiler is not None:
+        elif tool in ("empty-bpf", "perf-events") and profiler is not None:
             profiler.close()
         elif profiler is not None:
             profiler.wait()
@@ -73,8 +73,9 @@ def _tool_run(ctx, interpreter, tool, rate, serial):
 
 def slowdown(ctx):
     # empty-bpf: an empty BPF program on the same per-CPU cpu-clock events stprof-bpf uses, the
-    # floor of any perf_event sampler on this machine (timer interrupts, perf, BPF entry).
-    groups = [(ctx.interpreters["host"], ["stprof-bpf", "empty-bpf"])]
+    # floor of any perf_event sampler on this machine (timer interrupts, perf, BPF entry);
+    # perf-events: the same events with no program, the timer interrupts alone.
+    groups = [(ctx.interpreters["host"], ["stprof-bpf", "empty-bpf", "perf-events"])]
     if "austin" in ctx.interpreters:
         groups.append((ctx.interpreters["austin"], ["stprof-bpf", "austin"]))
     if "tachyon" in ctx.interpreters:
