@@ -110,8 +110,12 @@ __noinline __s64 read_code_fingerprint(struct stprof_scratch *scratch,
 
 /* The fingerprint of `code`, with STPROF_FINGERPRINT_READ if it was read; -1 if its window
  * faulted. A code object whose fingerprint scratch->memo holds under `tag` (see code_memo_tag)
- * is not read again; one that is read is kept in a way of its set whose tag is stale, else in
- * each way in turn. A walk's own tag (no code epoch) only needs the memo for the walk's
+ * is not read again; one that is read is kept in a way of its set whose tag is stale. When
+ * every way holds a valid fingerprint, the set has more code objects than ways: replacing one
+ * on every miss would make a stack that cycles through them (walk after walk, in the same
+ * order) miss every one of them each time, so only one miss in STPROF_CODE_MEMO_OVERFLOW_ADMIT
+ * replaces a way (each in turn): the others stay hits, and a new working set still gets in.
+ * A walk's own tag (no code epoch) only needs the memo for the walk's
  * repeats: it uses way 0 of the first sets, which stay in the CPU's cache (choosing among ways
  * cost 3.11 about 4 ns a frame). With a code epoch, every set and way.
  * A global function: the verifier checks it once on its own, not along every path of the walk
@@ -129,14 +133,20 @@ __noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct s
   }
   __s64 fingerprint = read_code_fingerprint(scratch, proc, code);
   if (fingerprint < 0) return -1;
-  __u32 victim = 0;
+  __u64 victim = 0; /* 64 bits: the bound checked below is the one used */
   if (epoch) {
-    victim = set->next_victim < STPROF_CODE_MEMO_WAYS ? set->next_victim : 0;
-    set->next_victim = victim + 1;
+    victim = STPROF_CODE_MEMO_WAYS;
     for (__u32 way = STPROF_CODE_MEMO_WAYS; way-- > 0;) {
       if (set->tag[way] != tag) victim = way;
     }
+    if (victim == STPROF_CODE_MEMO_WAYS) {
+      __u32 overflows = set->overflows++;
+      if (overflows % STPROF_CODE_MEMO_OVERFLOW_ADMIT) return fingerprint | STPROF_FINGERPRINT_READ;
+      victim = overflows / STPROF_CODE_MEMO_OVERFLOW_ADMIT % STPROF_CODE_MEMO_WAYS;
+    }
   }
+  barrier_var(victim); /* keeps the bound below for the verifier, which cannot bound a `%` */
+  if (victim >= STPROF_CODE_MEMO_WAYS) victim = 0;
   set->code[victim] = code;
   set->fingerprint[victim] = (__u32)fingerprint;
   set->tag[victim] = tag;

@@ -65,11 +65,13 @@ STPROF_COUNTS_MAP counts_1 SEC(".maps") __weak;
 #define STPROF_CODE_MEMO_SETS 2048
 #define STPROF_CODE_MEMO_WALK_SETS 64 /* the sets used under a walk's own tag (way 0 only) */
 #define STPROF_CODE_MEMO_WAYS 3
+/* A set whose ways all hold valid fingerprints takes a new one on one miss in this many. */
+#define STPROF_CODE_MEMO_OVERFLOW_ADMIT 8
 struct stprof_code_memo_set {
   __u64 code[STPROF_CODE_MEMO_WAYS];
   __u64 tag[STPROF_CODE_MEMO_WAYS];
   __u32 fingerprint[STPROF_CODE_MEMO_WAYS];
-  __u32 next_victim; /* the way a miss replaces when none holds a stale tag */
+  __u32 overflows; /* misses that found no way with a stale tag */
 } __attribute__((aligned(64)));
 
 /* Stack ids this CPU interned or found in `stacks` lately, direct-mapped (see intern_stack). */
