@@ -62,7 +62,8 @@ STPROF_COUNTS_MAP counts_1 SEC(".maps") __weak;
  * one slot (birthday odds about 3 in 4), each then evicting the other on every walk. 2048 sets
  * (128 KB per CPU) hold a stack of 2040 distinct functions, or the stacks of many processes
  * sampled on one CPU, with few sets overflowing: with 512, depth 1000 cost 37.6 us, now 15.3. */
-#define STPROF_CODE_MEMO_SETS 2048
+#define STPROF_CODE_MEMO_SET_BITS 11
+#define STPROF_CODE_MEMO_SETS (1u << STPROF_CODE_MEMO_SET_BITS)
 #define STPROF_CODE_MEMO_WALK_SETS 64 /* the sets used under a walk's own tag (way 0 only) */
 #define STPROF_CODE_MEMO_WAYS 3
 /* A set whose ways all hold valid fingerprints takes a new one on one miss in this many. */
