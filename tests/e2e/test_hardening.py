@@ -194,10 +194,11 @@ class CodeChurn(unittest.TestCase):
                              "samples named after the wrong function: %s, %s, stale %s"
                              % (examples["wrong-depth"], examples["wrong-shape"],
                                 collections.Counter(stale).most_common(3)))
-        # Never wrong must not come from never naming them: 15-28% of the samples name one on
-        # 3.11-3.15. A code epoch that missed the frees kept stale fingerprints, which the
-        # symbolizer refuses: then none was named at all.
-        self.assertGreater(generated_samples, 0.05 * total, "generated functions hardly ever named")
+        # Never wrong must not come from never naming them: 4.7-28% of the samples name one on
+        # 3.8-3.15 (fewer when the machine is slow: the profiler must read a code object before
+        # the script frees it). A code epoch that missed the frees kept stale fingerprints, which
+        # the symbolizer refuses: then none was named at all (0 of 5993).
+        self.assertGreater(generated_samples, 0.01 * total, "generated functions hardly ever named")
 
 
 class FrameStorm(unittest.TestCase):
