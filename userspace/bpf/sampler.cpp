@@ -207,15 +207,14 @@ Result<void> Sampler::count_code_frees_in(const std::string& path, uint64_t file
   return {};
 }
 
-stprof_pid_group& Sampler::pid_group(__u32 pid) {
+stprof_pid_group& Sampler::pid_group(__u32 pid) const {
   return skeleton_->bss->pid_groups[stprof_pid_group_index(pid)];
 }
 
 bool Sampler::is_registered(__u32 pid) const {
   // The bit is set after the entry is inserted and cleared before it is deleted, by both sides;
   // read from the mapped .bss, without a syscall.
-  const stprof_pid_group& group = skeleton_->bss->pid_groups[stprof_pid_group_index(pid)];
-  return __atomic_load_n(&group.registered, __ATOMIC_ACQUIRE) & stprof_pid_bit(pid);
+  return __atomic_load_n(&pid_group(pid).registered, __ATOMIC_ACQUIRE) & stprof_pid_bit(pid);
 }
 
 void Sampler::follow(__u32 pid) {

@@ -80,7 +80,7 @@ class Sampler {
   void detach();  // every perf event and its link
   // pid's group in the registry the sampler tests first (stprof_pid_group), shared with the
   // kernel through the mmapped .bss; the lifecycle programs change the same words concurrently.
-  stprof_pid_group& pid_group(__u32 pid);
+  stprof_pid_group& pid_group(__u32 pid) const;
 
   sampler* skeleton_ = nullptr;
   std::vector<UniqueFd> perf_events_;
