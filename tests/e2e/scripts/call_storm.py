@@ -22,7 +22,7 @@ def a(x):
 def main():
     seconds = float(sys.argv[1])
     print("ready", threading.get_native_id(), flush=True)
-    sys.stdin.readline()
+    sys.stdin.buffer.readline()  # bytes: text would run codecs.py decode() in the profile
     end = time.monotonic() + seconds
     calls = 0
     while time.monotonic() < end:

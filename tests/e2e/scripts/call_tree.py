@@ -25,7 +25,7 @@ def down(depth, path):
 def main():
     depth, seconds = int(sys.argv[1]), float(sys.argv[2])
     print("ready", threading.get_native_id(), flush=True)
-    sys.stdin.readline()
+    sys.stdin.buffer.readline()  # bytes: text would run codecs.py decode() in the profile
     end = time.monotonic() + seconds
     leaves = 0
     while time.monotonic() < end:

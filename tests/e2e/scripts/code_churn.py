@@ -53,7 +53,7 @@ def driver(seconds, n):
 def main():
     seconds, n = float(sys.argv[1]), int(sys.argv[2])
     print("ready", threading.get_native_id(), flush=True)
-    sys.stdin.readline()
+    sys.stdin.buffer.readline()  # bytes: text would run codecs.py decode() in the profile
     generated = driver(seconds, n)
     # JSON by hand: json.dumps would put stdlib frames under main() in the last samples.
     print('result {"generated": %d, "longest_call": %r, "calls": %r}'

@@ -31,7 +31,7 @@ def main():
     count, seconds = int(sys.argv[1]), float(sys.argv[2])
     spinners = make_spinners(count)
     print("ready", threading.get_native_id(), flush=True)
-    sys.stdin.readline()
+    sys.stdin.buffer.readline()  # bytes: text would run codecs.py decode() in the profile
     tids = {}
     started = threading.Barrier(count + 1)
 

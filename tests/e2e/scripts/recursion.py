@@ -40,7 +40,7 @@ def main():
     sys.setrecursionlimit(depth + 100)
     work = chain(depth) if distinct else functools.partial(recurse, depth)  # no frame of its own
     print("ready", threading.get_native_id(), flush=True)
-    sys.stdin.readline()
+    sys.stdin.buffer.readline()  # bytes: text would run codecs.py decode() in the profile
     work(seconds)
     print("result", json.dumps({"depth": depth}), flush=True)
 

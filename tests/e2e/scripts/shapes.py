@@ -92,7 +92,7 @@ def main():
     shapes = [Shape.build, Shape.static_work, outer, square_all, comprehension,
               consume_generator, run_coroutine, 計算]
     print("ready", threading.get_native_id(), flush=True)
-    sys.stdin.readline()
+    sys.stdin.buffer.readline()  # bytes: text would run codecs.py decode() in the profile
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         for shape in shapes:

@@ -40,7 +40,7 @@ class Worker:
 
 def main():
     print("ready", threading.get_native_id(), flush=True)
-    sys.stdin.readline()
+    sys.stdin.buffer.readline()  # bytes: text would run codecs.py decode() in the profile
     worker = Worker()
     worker.run(float(sys.argv[1]))
     print("result", json.dumps(worker.spent), flush=True)

@@ -21,7 +21,7 @@ def pool_work(seconds):
 def main():
     seconds = float(sys.argv[1])
     print("ready", threading.get_native_id(), flush=True)
-    sys.stdin.readline()
+    sys.stdin.buffer.readline()  # bytes: text would run codecs.py decode() in the profile
     burn = os.path.join(os.path.dirname(os.path.abspath(__file__)), "burn.py")
     child = subprocess.Popen([sys.executable, burn, str(seconds)])
     with multiprocessing.get_context("fork").Pool(2) as pool:

@@ -30,7 +30,7 @@ def spin_gamma(seconds):
 def main():
     seconds = float(sys.argv[1])
     print("ready", threading.get_native_id(), flush=True)
-    sys.stdin.readline()
+    sys.stdin.buffer.readline()  # bytes: text would run codecs.py decode() in the profile
     tids = {}
 
     def run(function):
