@@ -44,7 +44,8 @@ struct {
   __type(value, struct stprof_chunk);
 } stacks SEC(".maps") __weak;
 
-/* Sample counts; the sampler writes counts_<control.active_counts>, userspace drains the other. */
+/* Sample counts; the sampler writes counts_<control.active_counts>, userspace drains the other.
+ * Userspace sizes them before load, from the rate and the drain interval. */
 #define STPROF_COUNTS_MAP                       \
   struct {                                      \
     __uint(type, BPF_MAP_TYPE_HASH);            \

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -31,6 +32,8 @@ class Sampler {
     int frequency_hz = 99;
     int libbpf_log_level = 0;  // 0: none, 1: warnings and info, 2: also debug (verifier log)
     bool report_every_exec = false;  // exec events for every process, not only known ones
+    // How often userspace empties the inactive counts map: it sizes the counts maps.
+    std::chrono::milliseconds drain_interval{1000};
   };
 
   static Result<std::unique_ptr<Sampler>> start(const Options& options);

@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
   options.frequency_hz = config->frequency_hz;
   options.code_free_uprobe = config->code_free_uprobe;
   auto sampler = stprof::Sampler::start(
-      {config->frequency_hz, config->verbose, options.filter.watches_new_processes()});
+      {config->frequency_hz, config->verbose, options.filter.watches_new_processes(),
+       options.drain_interval});
   if (!sampler) return fail(sampler.error().message);
   if (auto sampling = start_sampling(**sampler, options.filter); !sampling) {
     return fail(sampling.error().message);

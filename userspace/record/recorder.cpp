@@ -82,7 +82,8 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
     Clock::time_point now = Clock::now();
     if (now >= deadline) break;
     Clock::time_point wake = std::min({deadline, next_drain, processes_.next_retry().value_or(next_drain)});
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
+    // Rounded up: a wait cut to 0 ms would spin until the wake time.
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
     events_->poll(static_cast<int>(std::clamp<int64_t>(wait, 0, 1000)));  // a signal ends it early
     warn_all(processes_.retry_pending());
 
