@@ -170,7 +170,7 @@ ProcessTable::Warnings ProcessTable::handle(const stprof_event& event) {
       ignored_.erase(pid);
       if (filter_.watches_new_processes() || filter_.requested(pid)) {
         pending_[pid] = Pending{0, Clock::now(), event.ktime_ns};
-        retry_pending();
+        warnings = retry_pending();  // its first look, and any other due: their warnings too
       }
       break;
     case STPROF_EVENT_FORK:
