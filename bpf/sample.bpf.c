@@ -65,6 +65,7 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
 
   struct stprof_pid_group *group = pid_group(pid);
   if (!(group->registered & stprof_pid_bit(pid))) {
+    mark_ran(group, pid);
     count(STPROF_EXIT_NOT_PYTHON);
     return 0;
   }

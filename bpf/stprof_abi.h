@@ -218,12 +218,16 @@ static inline __u64 stprof_mix64(__u64 h, __u64 v) {
  * after every change of a group's entries (never 0 once one was made), so that a copy of an
  * entry taken under the generation read before it stays true while the generation does.
  * `code_frees` counts the code objects freed by the group's processes that the profiler's
- * uprobe watches (STPROF_PROCESS_CODE_FREES), before their memory can be reused. */
+ * uprobe watches (STPROF_PROCESS_CODE_FREES), before their memory can be reused.
+ * Bit (pid % 64) of `ran` is set by the sampler when it interrupts pid unregistered, and the
+ * group's bit in `ran_groups` after it; userspace takes both (swapping in 0) when it looks for
+ * processes that may have become Python without an exec (dlopen): those that ran since it last
+ * looked. A bit set while userspace takes the words may be lost: it is set at the next sample. */
 struct stprof_pid_group {
   __u64 registered;
   __u64 generation;
   __u64 code_frees;
-  __u64 pad;
+  __u64 ran;
 };
 static inline __u32 stprof_pid_group_index(__u32 pid) { return (pid / 64) & (STPROF_PID_GROUPS - 1); }
 static inline __u64 stprof_pid_bit(__u32 pid) { return 1ULL << (pid % 64); }

@@ -127,6 +127,8 @@ struct stprof_control control __weak = {};
  * other program, where a hash lookup cost it about 70 ns more. A stale set bit only means a hash
  * lookup that misses. */
 struct stprof_pid_group pid_groups[STPROF_PID_GROUPS] __weak = {};
+/* Bit g: pid_groups[g].ran may have bits set (see stprof_pid_group). */
+__u64 ran_groups[STPROF_PID_GROUPS / 64] __weak = {};
 /* Set before load: send an event for every exec on the host (--all-python and the filters that
  * match new processes); otherwise only for registered and followed processes. */
 const volatile bool report_every_exec __weak = false;
@@ -143,6 +145,19 @@ static __always_inline __attribute__((unused)) void count(enum stprof_counter id
 
 static __always_inline __attribute__((unused)) struct stprof_pid_group *pid_group(__u32 pid) {
   return &pid_groups[stprof_pid_group_index(pid)];
+}
+
+/* Marks pid, unregistered, as having run since userspace last looked (see stprof_pid_group).
+ * Only its first sample since then writes: the words stay shared in every CPU's cache. Kernel
+ * threads (the idle task too) have no user memory to load libpython into: never marked. */
+static __always_inline __attribute__((unused)) void mark_ran(struct stprof_pid_group *group,
+                                                             __u32 pid) {
+  __u64 bit = stprof_pid_bit(pid);
+  if (group->ran & bit) return;
+  if (!bpf_get_current_task_btf()->mm) return;
+  __sync_fetch_and_or(&group->ran, bit);
+  __u32 index = stprof_pid_group_index(pid);
+  __sync_fetch_and_or(&ran_groups[(index / 64) & (STPROF_PID_GROUPS / 64 - 1)], 1ULL << (index % 64));
 }
 
 /* Inserts pid into `processes` (and its bit) with a copy of `process`, without its flags (not

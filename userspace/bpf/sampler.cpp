@@ -237,6 +237,23 @@ bool Sampler::is_registered(__u32 pid) const {
   return __atomic_load_n(&pid_group(pid).registered, __ATOMIC_ACQUIRE) & stprof_pid_bit(pid);
 }
 
+std::vector<__u32> Sampler::take_unregistered_that_ran() {
+  std::vector<__u32> pids;
+  auto& summary = skeleton_->bss->ran_groups;
+  for (__u32 word = 0; word < std::size(summary); word++) {
+    if (!__atomic_load_n(&summary[word], __ATOMIC_RELAXED)) continue;  // no write to shared lines
+    for (__u64 groups = __atomic_exchange_n(&summary[word], 0, __ATOMIC_ACQ_REL); groups;
+         groups &= groups - 1) {
+      __u32 group = word * 64 + static_cast<__u32>(std::countr_zero(groups));
+      for (__u64 ran = __atomic_exchange_n(&skeleton_->bss->pid_groups[group].ran, 0, __ATOMIC_ACQ_REL);
+           ran; ran &= ran - 1) {
+        pids.push_back(group * 64 + static_cast<__u32>(std::countr_zero(ran)));
+      }
+    }
+  }
+  return pids;
+}
+
 void Sampler::follow(__u32 pid) {
   __u8 one = 1;
   bpf_map__update_elem(skeleton_->maps.followed, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY);

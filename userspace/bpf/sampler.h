@@ -69,6 +69,9 @@ class Sampler {
   Result<void> count_code_frees_of(__u32 pid, const std::string& path, uint64_t file_offset);
   Result<void> count_code_frees_in(const std::string& path, uint64_t file_offset);
   bool is_registered(__u32 pid) const;
+  // The unregistered processes the sampler interrupted since the last call (a few may be
+  // missed; they are marked again at their next sample), ascending.
+  std::vector<__u32> take_unregistered_that_ran();
   // Children this process forks from now on are registered (if it is) and followed at fork.
   void follow(__u32 pid);
   bool is_followed(__u32 pid) const;

@@ -52,7 +52,8 @@ class ProcessTable {
   Warnings retry_pending();
   std::optional<Clock::time_point> next_retry() const;
   // Safety net: notices processes the events cannot announce (a program that dlopens libpython
-  // late) and, when `events_were_lost`, the exits and execs whose events were dropped. Reads
+  // late: among the unregistered processes that ran since the last rescan) and, when
+  // `events_were_lost`, the exits and execs whose events were dropped (all of /proc). Reads
   // /proc/PID/stat of untracked processes only: with 500 tracked ones, re-reading theirs was
   // two thirds of the profiler's steady CPU.
   Warnings rescan(bool events_were_lost);
