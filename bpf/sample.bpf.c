@@ -15,6 +15,11 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Declared in maps.bpf.h, shared with procs.bpf.c and userspace (the mapped .bss). */
+struct stprof_control control = {};
+struct stprof_pid_group pid_groups[STPROF_PID_GROUPS] = {};
+__u64 ran_groups[STPROF_PID_GROUPS / 64] = {};
+
 /* Stores the scratch stack under stack_id unless it is there already; whether it is there.
  * Chunk 0 goes last so that userspace, which looks up chunk 0 first, never sees a partly
  * inserted stack. A stack this CPU interned or found lately (scratch->interned) is taken as

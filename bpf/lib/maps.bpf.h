@@ -122,13 +122,15 @@ struct {
   __uint(max_entries, 256 * 1024);
 } events SEC(".maps") __weak;
 
-struct stprof_control control __weak = {};
+/* The .bss globals, defined in sample.bpf.c: a __weak definition in each object would leave the
+ * linked .bss with the space of both (4 MB instead of 2, which libbpf copies in at load). */
+extern struct stprof_control control;
 /* The registry (stprof_pid_group): the sampler's first test. One load decides a sample of any
  * other program, where a hash lookup cost it about 70 ns more. A stale set bit only means a hash
  * lookup that misses. */
-struct stprof_pid_group pid_groups[STPROF_PID_GROUPS] __weak = {};
+extern struct stprof_pid_group pid_groups[STPROF_PID_GROUPS];
 /* Bit g: pid_groups[g].ran may have bits set (see stprof_pid_group). */
-__u64 ran_groups[STPROF_PID_GROUPS / 64] __weak = {};
+extern __u64 ran_groups[STPROF_PID_GROUPS / 64];
 /* Set before load: send an event for every exec on the host (--all-python and the filters that
  * match new processes); otherwise only for registered and followed processes. */
 const volatile bool report_every_exec __weak = false;
