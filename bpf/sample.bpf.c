@@ -17,7 +17,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Declared in maps.bpf.h, shared with procs.bpf.c and userspace (the mapped .bss). */
 struct stprof_control control = {};
-struct stprof_pid_group pid_groups[STPROF_PID_GROUPS] = {};
+/* Cache-line aligned: a group (32 bytes) then never straddles two lines, and a sample of any
+ * other program reads one (`registered`, then `ran`). */
+struct stprof_pid_group pid_groups[STPROF_PID_GROUPS] __attribute__((aligned(64))) = {};
 __u64 ran_groups[STPROF_PID_GROUPS / 64] = {};
 
 /* Stores the scratch stack under stack_id unless it is there already; whether it is there.
