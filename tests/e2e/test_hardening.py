@@ -146,6 +146,19 @@ class CodeChurn(unittest.TestCase):
         self.churn(loaded("debian-sid-3.15"))
 
     def churn(self, python, *options):
+        # Never wrong must not come from never naming them: 4.7-28% of the samples name one on
+        # 3.8-3.15, fewer when the machine is slow, as the profiler must read a code object before
+        # the script frees it. A code epoch that missed the frees kept stale fingerprints, which
+        # the symbolizer refuses: then none was named at all (0 of 5993). A slow spell can starve
+        # the profiler too (once 5 of 5989, on 3.11 without the uprobe), so a run that names
+        # fewer than 1% is run again; every run must name none wrongly.
+        named, total = self.churn_once(python, *options)
+        if named <= 0.01 * total:
+            named, total = self.churn_once(python, *options)
+        self.assertGreater(named, 0.01 * total, "generated functions hardly ever named")
+
+    def churn_once(self, python, *options):
+        """Asserts that no sample is misnamed; (samples naming a generated function, samples)."""
         result, stacks, stderr, _, _ = run_profiled(python, "code_churn.py", self.SECONDS, self.ITERATIONS,
                                                     options=("-F", self.FREQUENCY, "-v") + options)
         total = sum(s.count for s in stacks)
@@ -194,11 +207,7 @@ class CodeChurn(unittest.TestCase):
                              "samples named after the wrong function: %s, %s, stale %s"
                              % (examples["wrong-depth"], examples["wrong-shape"],
                                 collections.Counter(stale).most_common(3)))
-        # Never wrong must not come from never naming them: 4.7-28% of the samples name one on
-        # 3.8-3.15 (fewer when the machine is slow: the profiler must read a code object before
-        # the script frees it). A code epoch that missed the frees kept stale fingerprints, which
-        # the symbolizer refuses: then none was named at all (0 of 5993).
-        self.assertGreater(generated_samples, 0.01 * total, "generated functions hardly ever named")
+        return generated_samples, total
 
 
 class FrameStorm(unittest.TestCase):
