@@ -90,7 +90,10 @@ class CodeChurn(unittest.TestCase):
     def frame_verdict(self, frame, slot):
         """'ok', 'unknown', 'wrong-depth', or None when the frame cannot be in that slot."""
         kind = self.generated_kind(frame)
-        if kind == "unknown" and (slot == "EXEC" or slot.startswith("LEAF:")):
+        # Any slot: what must never be is a wrong name. A [partial] stack can hold unknown frames
+        # where a known one was expected (once on 3.12, not reproduced:
+        # '[partial];<unknown code X>;<unknown code X>').
+        if kind == "unknown":
             return "unknown"
         if slot == "EXEC":
             return "ok" if kind == "exec" else ("wrong-depth" if kind in ("gen", "deep") else None)
