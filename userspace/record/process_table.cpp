@@ -230,13 +230,14 @@ ProcessTable::Warnings ProcessTable::rescan(bool events_were_lost) {
   if (!filter_.watches_new_processes()) return warnings;
   // New programs announce themselves with an exec event. One that has not may have loaded
   // libpython since it was judged, which it can only do while it runs: the sampler marks the
-  // unregistered processes it interrupts. Only after lost events is all of /proc looked at.
+  // unregistered processes it interrupts. Only after lost events is all of /proc looked at
+  // (the marks are taken either way, so that they start afresh).
   std::vector<int> candidates;
   for (__u32 pid : sampler_.take_unregistered_that_ran()) candidates.push_back(static_cast<int>(pid));
   if (events_were_lost) candidates = list_pids();
   int self = static_cast<int>(::getpid());
   for (int pid : candidates) {
-    if (pid <= 0 || pid == self || pending_.count(pid)) continue;
+    if (pid == self || pending_.count(pid)) continue;
     if (TrackedProcess* tracked = find(pid); tracked && !tracked->exited) continue;
     std::optional<ProcStat> stat = read_proc_stat(pid);
     if (!stat) continue;
