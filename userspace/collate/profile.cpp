@@ -8,6 +8,22 @@ uint64_t Profile::total_samples() const {
   return total;
 }
 
+uint64_t Profile::sample_period_ns() const {
+  return frequency_hz > 0 ? 1000000000ULL / static_cast<uint64_t>(frequency_hz) : 0;
+}
+
+uint64_t Profile::value(const Sample& sample) const {
+  return mode == ProfileMode::kWall ? cpu_ns(sample) + sample.off_cpu_ns : sample.count;
+}
+
+uint64_t Profile::total_value() const {
+  uint64_t total = 0;
+  for (const Sample& sample : samples) total += value(sample);
+  return total;
+}
+
+std::string off_cpu_label(const std::string& reason) { return "[off-CPU: " + reason + "]"; }
+
 ProfileBuilder::ProfileBuilder() { string(""); }
 
 uint32_t ProfileBuilder::string(const std::string& text) {
@@ -42,14 +58,15 @@ uint32_t ProfileBuilder::location(const std::string& function, const std::string
 }
 
 void ProfileBuilder::add(uint32_t thread, std::vector<uint32_t> root_first, StackEnd end,
-                         uint64_t count) {
+                         uint64_t count, uint64_t off_cpu_ns) {
   auto key = std::make_tuple(thread, root_first, end);
   if (auto it = samples_.find(key); it != samples_.end()) {
     profile_.samples[it->second].count += count;
+    profile_.samples[it->second].off_cpu_ns += off_cpu_ns;
     return;
   }
   samples_.emplace(std::move(key), profile_.samples.size());
-  profile_.samples.push_back({thread, std::move(root_first), end, count});
+  profile_.samples.push_back({thread, std::move(root_first), end, count, off_cpu_ns});
 }
 
 }  // namespace stprof

@@ -41,11 +41,20 @@ enum class StackEnd {
   kPartial,    // a frame could not be read: the root side is missing
 };
 
+// What a profile's values measure (--mode).
+enum class ProfileMode {
+  kCpu,   // on-CPU samples only: a sample's value is its count of perf samples
+  kWall,  // on-CPU samples and measured off-CPU time: a sample's value is nanoseconds
+};
+
+// In wall mode an off-CPU sample's leaf location is a frame without a file named
+// "[off-CPU: REASON]" (see off_cpu_label); its time is in off_cpu_ns and its count is 0.
 struct Sample {
   uint32_t thread = 0;              // index into Profile::threads
   std::vector<uint32_t> locations;  // root first
   StackEnd end = StackEnd::kComplete;
-  uint64_t count = 0;
+  uint64_t count = 0;       // on-CPU perf samples
+  uint64_t off_cpu_ns = 0;  // off-CPU nanoseconds, measured (wall mode only)
 };
 
 struct Profile {
@@ -60,9 +69,21 @@ struct Profile {
   // process that runs in a container.
   bool container_frames = false;
   double duration_seconds = 0;
+  ProfileMode mode = ProfileMode::kCpu;
 
   uint64_t total_samples() const;
+  // The nanoseconds one on-CPU sample stands for: 10^9 / frequency_hz (0 without a rate).
+  uint64_t sample_period_ns() const;
+  // On-CPU nanoseconds of a sample: its count times the sample period.
+  uint64_t cpu_ns(const Sample& sample) const { return sample.count * sample_period_ns(); }
+  // The value renderers show for a sample: its count in CPU mode; in wall mode its on-CPU
+  // plus off-CPU nanoseconds.
+  uint64_t value(const Sample& sample) const;
+  uint64_t total_value() const;
 };
+
+// "[off-CPU: REASON]": the leaf frame of an off-CPU sample.
+std::string off_cpu_label(const std::string& reason);
 
 class ProfileBuilder {
  public:
@@ -72,8 +93,10 @@ class ProfileBuilder {
   uint32_t process(uint64_t identity, const ProcessInfo& info);
   uint32_t thread(uint32_t process, int tid, const std::string& name);
   uint32_t location(const std::string& function, const std::string& file, int line);
-  // Adds `count` samples of this stack on this thread (merged with an identical earlier one).
-  void add(uint32_t thread, std::vector<uint32_t> root_first, StackEnd end, uint64_t count);
+  // Adds `count` on-CPU samples and `off_cpu_ns` off-CPU nanoseconds of this stack on this
+  // thread (merged with an identical earlier one).
+  void add(uint32_t thread, std::vector<uint32_t> root_first, StackEnd end, uint64_t count,
+           uint64_t off_cpu_ns = 0);
 
   Profile& profile() { return profile_; }
   const Profile& profile() const { return profile_; }

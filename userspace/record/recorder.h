@@ -44,6 +44,10 @@ struct RecordSummary {
   // CPU time the perf events covered (every CPU's, or the targets' threads'), once stopped.
   double sampled_cpu_seconds = 0;
   std::vector<double> exec_to_registration_ms;  // processes found through an exec event
+  ProfileMode mode = ProfileMode::kCpu;
+  // Wall mode: the off-CPU nanoseconds in the profile, per reason ("read", "GIL", "runqueue";
+  // the names of the [off-CPU: ...] frames).
+  std::map<std::string, uint64_t> off_cpu_ns;
 };
 
 class Recorder {
