@@ -124,6 +124,16 @@ struct stprof_process {
   __u16 interp_code_epoch;      /* the counter in PyInterpreterState; 0: this version has none */
   __u8 code_epoch_size;         /* its size: 4 or 8 */
   __u8 flags; /* enum stprof_process_flags */
+  /* The main interpreter's GIL, struct _gil_runtime_state (--gil, and the [off-CPU: GIL]
+   * reason): its absolute address in the target (0: unknown, e.g. a free-threaded build), its
+   * size in bytes (its mutex and condition variables are inside: a futex wait on an address in
+   * it is a wait for the GIL), and where in it `locked` (an int) and `last_holder` (the
+   * PyThreadState* that took it last) are. Held by tstate T: locked != 0 && last_holder == T. */
+  __u64 gil_addr;
+  __u16 gil_size;
+  __u16 gil_locked;
+  __u16 gil_last_holder;
+  __u16 pad;
 };
 
 enum stprof_process_flags {
@@ -318,7 +328,7 @@ static inline __u64 stprof_hash_frame(__u64 h, const struct stprof_frame *f) {
 }
 
 #ifdef __cplusplus
-static_assert(sizeof(struct stprof_process) == 64, "stprof_process layout");
+static_assert(sizeof(struct stprof_process) == 80, "stprof_process layout");
 static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 static_assert(sizeof(struct stprof_chunk_key) == 16, "stprof_chunk_key layout");
 static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
@@ -327,7 +337,7 @@ static_assert(sizeof(struct stprof_pid_group) == 32, "stprof_pid_group layout");
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
 static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 #else
-_Static_assert(sizeof(struct stprof_process) == 64, "stprof_process layout");
+_Static_assert(sizeof(struct stprof_process) == 80, "stprof_process layout");
 _Static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 _Static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
 _Static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");

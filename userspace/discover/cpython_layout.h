@@ -16,6 +16,10 @@ struct CPythonLayout {
   // What the BPF walker reads; interpreters_head_addr is filled in per process.
   stprof_process walker{};
   uint16_t runtime_interpreters_head = 0;  // _PyRuntimeState.interpreters.head
+  // Where the main interpreter's GIL (struct _gil_runtime_state) is, from _PyRuntime's start
+  // (walker.gil_addr is filled in per process from it); 0: unknown. Its size and the offsets of
+  // `locked` and `last_holder` are in walker.gil_size/gil_locked/gil_last_holder.
+  uint32_t runtime_gil = 0;
 
   // Code object fields read by userspace symbolization (PyCodeObject).
   uint16_t code_filename = 0;

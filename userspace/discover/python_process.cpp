@@ -37,6 +37,7 @@ Result<UniqueFd> open_mapped_file(const std::string& process_dir, const Mapping&
 stprof_process PythonProcess::walker() const {
   stprof_process walker = layout.walker;
   walker.interpreters_head_addr = runtime_address + layout.runtime_interpreters_head;
+  walker.gil_addr = layout.runtime_gil ? runtime_address + layout.runtime_gil : 0;
   return walker;
 }
 
