@@ -32,9 +32,11 @@
 /* Characters of an ASCII name that go into a code object's fingerprint. */
 #define STPROF_NAME_CHARS 32
 
-/* Counters the sampler bumps, per CPU. Every early exit of the sampler has exactly one id here.
- * Every sample ends in exactly one of the outcomes SAMPLES_RECORDED .. EXIT_COUNT_MAP_FULL (kept
- * contiguous), so SAMPLES is not counted in the kernel: userspace sums the outcomes.
+/* Counters the BPF programs bump, per CPU. Every early exit of a perf sample has exactly one id
+ * here. Every perf sample ends in exactly one of the outcomes SAMPLES_RECORDED ..
+ * EXIT_COUNT_MAP_FULL (kept contiguous), so SAMPLES is not counted in the kernel: userspace sums
+ * the outcomes. Wall mode's switch-outs have outcomes of their own (OFFCPU_*); the counters after
+ * EXIT_COUNT_MAP_FULL count events of both kinds of walk.
  * X(id, description): the id becomes STPROF_<id> in C and the description is what `-v` prints. */
 #define STPROF_COUNTERS(X)                                                              \
   X(SAMPLES, "perf events handled (the sum of the outcomes below)")                     \
@@ -44,6 +46,7 @@
   X(EXIT_NO_THREAD_STATE, "no PyThreadState matches the thread (not a Python thread)") \
   X(EXIT_THREAD_STATE_FAULT, "reading the interpreter/thread list faulted")             \
   X(EXIT_NO_FRAME, "thread runs no Python code right now (no current frame)")           \
+  X(EXIT_NOT_GIL_HOLDER, "--gil: the thread does not hold the GIL")                     \
   X(EXIT_NO_SCRATCH, "per-CPU scratch buffer missing")                                  \
   X(EXIT_NO_TASK_CACHE, "per-thread cache not allocated (out of memory, or in use on this CPU)") \
   X(EXIT_STACK_MAP_FULL, "stacks map full: stack dropped")                              \
@@ -58,7 +61,12 @@
   X(STACKS_NEW, "new stacks interned")                                                  \
   X(CODE_READS, "code objects read (the rest were in the per-CPU memo: see code_memo_tag)") \
   X(EVENTS_LOST, "process events dropped: ring buffer full (the periodic rescan catches up)") \
-  X(FORKS_FOLLOWED, "child processes registered at fork, before their first instruction")
+  X(FORKS_FOLLOWED, "child processes registered at fork, before their first instruction") \
+  X(OFFCPU_RECORDED, "wall mode: switch-outs of Python threads recorded with their stack")  \
+  X(OFFCPU_NO_STACK, "wall mode: switch-outs of registered threads with no Python stack to record") \
+  X(OFFCPU_SEEDED, "wall mode: threads found off-CPU at registration, recorded with their stack") \
+  X(OFFCPU_COUNTED, "wall mode: off-CPU intervals counted (at switch-in, or still open at the end)") \
+  X(OFFCPU_LOST, "wall mode: off-CPU intervals dropped: counts map full")
 
 enum stprof_counter {
 #define STPROF_COUNTER_ENUM(id, description) STPROF_##id,
@@ -174,11 +182,26 @@ struct stprof_chunk {
   struct stprof_frame frames[STPROF_CHUNK_FRAMES];
 };
 
-/* Key of the `counts` maps: samples of one stack on one thread. Value: __u64 sample count. */
+/* What a count is of (stprof_count_key.kind). STPROF_KIND_CPU counts perf samples; every other
+ * kind is wall mode's off-CPU time, in nanoseconds, and says why the thread was off the CPU. */
+enum stprof_sample_kind {
+  STPROF_KIND_CPU = 0,       /* on the CPU: perf samples */
+  STPROF_KIND_RUNQUEUE = 1,  /* runnable but preempted: waiting for a CPU */
+  STPROF_KIND_GIL = 2,       /* waiting to take the GIL (a futex wait inside the GIL's struct) */
+  STPROF_KIND_STOPPED = 3,   /* stopped by a signal or a tracer, outside a system call */
+  STPROF_KIND_FAULT = 4,     /* blocked outside a system call: a page fault, in practice */
+  /* Blocked in a system call: STPROF_KIND_SYSCALL + its x86-64 number. */
+  STPROF_KIND_SYSCALL = 0x10000,
+};
+
+/* Key of the `counts` maps: what one thread spent in one stack, of one kind. Value: __u64, perf
+ * samples (STPROF_KIND_CPU) or nanoseconds (the off-CPU kinds). */
 struct stprof_count_key {
   __u32 pid; /* host tgid */
   __u32 tid; /* host tid */
   __u64 stack_id;
+  __u32 kind; /* enum stprof_sample_kind */
+  __u32 pad;
 };
 
 /* Process lifecycle events, sent by the exec/fork/exit tracepoints through the `events` ring
@@ -332,7 +355,7 @@ static_assert(sizeof(struct stprof_process) == 80, "stprof_process layout");
 static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 static_assert(sizeof(struct stprof_chunk_key) == 16, "stprof_chunk_key layout");
 static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
-static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
+static_assert(sizeof(struct stprof_count_key) == 24, "stprof_count_key layout");
 static_assert(sizeof(struct stprof_pid_group) == 32, "stprof_pid_group layout");
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
 static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
@@ -340,7 +363,7 @@ static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 _Static_assert(sizeof(struct stprof_process) == 80, "stprof_process layout");
 _Static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 _Static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
-_Static_assert(sizeof(struct stprof_count_key) == 16, "stprof_count_key layout");
+_Static_assert(sizeof(struct stprof_count_key) == 24, "stprof_count_key layout");
 _Static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 #endif
 

@@ -75,7 +75,7 @@ static __always_inline __u64 code_memo_tag(const struct stprof_task_cache *cache
   } else {
     __u32 size = proc->code_epoch_size == 4 ? 4 : 8;
     epoch_addr = code_epoch_addr(proc, scratch);
-    if (!epoch_addr || bpf_probe_read_user(&epoch, size, (const void *)epoch_addr) ||
+    if (!epoch_addr || STPROF_READ_USER(&epoch, size, (const void *)epoch_addr) ||
         (size == 4 && epoch == 0)) { /* an exhausted 4-byte counter stays at 0 */
       return ++scratch->walks;
     }
@@ -85,13 +85,13 @@ static __always_inline __u64 code_memo_tag(const struct stprof_task_cache *cache
 
 /* Reads the fingerprint of `code` (see stprof_fingerprint): its window and, without a serial in
  * it, its name; -1 if the window faulted. A global function, verified once on its own. */
-__noinline __s64 read_code_fingerprint(struct stprof_scratch *scratch,
+STPROF_SUBPROG __s64 STPROF_SUBPROG_NAME(read_code_fingerprint)(struct stprof_scratch *scratch,
                                        const struct stprof_process *proc, __u64 code) {
   if (!scratch || !proc) return -1; /* a global function's pointer arguments may be NULL */
   __u32 code_size = proc->code_fingerprint_size;
   if (code_size > STPROF_CODE_WINDOW) code_size = STPROF_CODE_WINDOW;
   const void *window = (const void *)(code + proc->code_fingerprint);
-  if (bpf_probe_read_user(scratch->code, code_size, window)) return -1;
+  if (STPROF_READ_USER(scratch->code, code_size, window)) return -1;
   /* The name's pointer is in the window: userspace guarantees it. */
   __u32 name_size = 0;
   if (!stprof_code_has_serial(scratch->code, proc)) {
@@ -100,7 +100,7 @@ __noinline __s64 read_code_fingerprint(struct stprof_scratch *scratch,
     if (name_at <= STPROF_CODE_WINDOW - 8) __builtin_memcpy(&name, scratch->code + name_at, 8);
     name_size = stprof_name_window_size(proc);
     const void *name_window = (const void *)(name + proc->str_length);
-    if (!name || bpf_probe_read_user(scratch->name, name_size, name_window)) name_size = 0;
+    if (!name || STPROF_READ_USER(scratch->name, name_size, name_window)) name_size = 0;
   }
   return stprof_fingerprint(scratch->code, scratch->name, name_size, proc);
 }
@@ -120,7 +120,7 @@ __noinline __s64 read_code_fingerprint(struct stprof_scratch *scratch,
  * cost 3.11 about 4 ns a frame). With a code epoch, every set and way.
  * A global function: the verifier checks it once on its own, not along every path of the walk
  * (inlined, it tripled the instructions verified and the profiler's start-up). */
-__noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct stprof_process *proc,
+STPROF_SUBPROG __s64 STPROF_SUBPROG_NAME(code_fingerprint)(struct stprof_scratch *scratch, const struct stprof_process *proc,
                                   __u64 code, __u64 tag) {
   if (!scratch) return -1; /* a global function's pointer arguments may be NULL */
   bool epoch = tag >> 63;
@@ -134,7 +134,7 @@ __noinline __s64 code_fingerprint(struct stprof_scratch *scratch, const struct s
   for (__u32 way = 0; way < STPROF_CODE_MEMO_WAYS && way < ways; way++) {
     if (set->tag[way] == tag && set->code[way] == code) return set->fingerprint[way];
   }
-  __s64 fingerprint = read_code_fingerprint(scratch, proc, code);
+  __s64 fingerprint = STPROF_SUBPROG_NAME(read_code_fingerprint)(scratch, proc, code);
   if (fingerprint < 0) return -1;
   __u64 victim = 0; /* 64 bits: the bound checked below is the one used */
   if (epoch) {
@@ -179,7 +179,7 @@ static __always_inline const __u8 *frame_window(struct frame_walk *walk, __u64 f
     }
     __u64 size = frame + window_size - start;
     if (size > STPROF_FRAME_BLOCK ||
-        bpf_probe_read_user(walk->scratch->block, size, (const void *)start)) {
+        STPROF_READ_USER(walk->scratch->block, size, (const void *)start)) {
       return NULL;
     }
     walk->block_start = start;
@@ -228,7 +228,7 @@ static long frame_walk_step(__u64 index, struct frame_walk *walk) {
     return 0;
   }
 
-  __s64 fingerprint = code_fingerprint(scratch, proc, code, walk->memo_tag);
+  __s64 fingerprint = STPROF_SUBPROG_NAME(code_fingerprint)(scratch, proc, code, walk->memo_tag);
   if (fingerprint < 0) {
     walk->flags |= STACK_FLAG_PARTIAL;
     count(STPROF_FRAME_READ_FAULT);

@@ -28,6 +28,13 @@ struct stprof_task_cache {
   __u64 process_id; /* tgid and the process's start time, never reused: taken with the copy */
   __u64 tstate; /* 0: none found yet */
   __u64 fsbase; /* the FS base it was found for */
+  /* Wall mode: when the thread left the CPU (bpf_ktime_get_ns), with the stack it left with and
+   * why (enum stprof_sample_kind); 0: on the CPU, or nothing recorded. Taken (swapped to 0) by
+   * whoever counts the interval: the switch-in, or the flush at the end. See offcpu.bpf.c. */
+  __u64 off_cpu_since;
+  __u64 off_cpu_stack;
+  __u32 off_cpu_kind;
+  __u32 pad;
 };
 struct {
   __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -82,8 +89,9 @@ struct stprof_code_memo_set {
 /* Bytes of a 3.11+ thread's frame stack read at once: one page (see frame_window). */
 #define STPROF_FRAME_BLOCK 4096
 
-/* The stack being built, one slot per CPU (a per-CPU array value cannot be this large).
- * max_entries is set to the number of possible CPUs by userspace before load. */
+/* The stack being built, one slot per CPU (a per-CPU array value cannot be this large), and one
+ * more for the seeding iterator (seed.bpf.c), which sleeps and so cannot own a CPU's slot.
+ * max_entries is set to the number of possible CPUs + 1 by userspace before load. */
 struct stprof_scratch {
   struct stprof_chunk chunks[STPROF_MAX_CHUNKS];
   struct stprof_code_memo_set memo[STPROF_CODE_MEMO_SETS];
@@ -134,6 +142,8 @@ extern __u64 ran_groups[STPROF_PID_GROUPS / 64];
 /* Set before load: send an event for every exec on the host (--all-python and the filters that
  * match new processes); otherwise only for registered and followed processes. */
 const volatile bool report_every_exec __weak = false;
+/* Set before load (--gil): record a stack only while its thread holds the GIL. */
+const volatile bool gil_only __weak = false;
 
 static __always_inline __attribute__((unused)) void count_n(enum stprof_counter id, __u64 n) {
   __u32 key = id;

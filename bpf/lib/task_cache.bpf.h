@@ -7,22 +7,23 @@
 
 #include "maps.bpf.h"
 
-/* The cache of the current task of registered process `pid`, whose entry is copied anew when
- * `group`'s generation moved; NULL after counting why there is none. */
+/* The cache of `task` of registered process `pid`, whose entry is copied anew when `group`'s
+ * generation moved; NULL with *exit set to why there is none (a counter id). */
 static __always_inline struct stprof_task_cache *task_cache(struct task_struct *task, __u32 pid,
-                                                            struct stprof_pid_group *group) {
+                                                            struct stprof_pid_group *group,
+                                                            __u32 *exit) {
   /* Read before the entry is: a change after this read moves the generation again. */
   __u64 generation = *(volatile __u64 *)&group->generation;
   struct stprof_task_cache *cache =
       bpf_task_storage_get(&task_caches, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
   if (!cache) {
-    count(STPROF_EXIT_NO_TASK_CACHE);
+    *exit = STPROF_EXIT_NO_TASK_CACHE;
     return NULL;
   }
   if (cache->generation == generation && generation) return cache;
   struct stprof_process *entry = bpf_map_lookup_elem(&processes, &pid);
   if (!entry) {
-    count(STPROF_EXIT_NOT_PYTHON);
+    *exit = STPROF_EXIT_NOT_PYTHON;
     return NULL;
   }
   if (!(entry->flags & STPROF_PROCESS_SAMPLED)) entry->flags |= STPROF_PROCESS_SAMPLED;

@@ -10,9 +10,10 @@
 #define STPROF_THREAD_STATE_BPF_H
 
 #include "maps.bpf.h"
+#include "user_memory.bpf.h"
 
 static __always_inline int read_user_u64(__u64 *out, __u64 addr) {
-  return bpf_probe_read_user(out, sizeof(*out), (const void *)addr);
+  return STPROF_READ_USER(out, sizeof(*out), (const void *)addr);
 }
 
 struct thread_search {
@@ -49,7 +50,7 @@ static __always_inline bool read_tstate_window(const struct stprof_process *proc
   struct stprof_span span = stprof_tstate_window(proc);
   __u32 size = span.end - span.start;
   if (size > STPROF_TSTATE_WINDOW) size = STPROF_TSTATE_WINDOW; /* userspace keeps it within */
-  return !bpf_probe_read_user(scratch->tstate, size, (const void *)(tstate + span.start));
+  return !STPROF_READ_USER(scratch->tstate, size, (const void *)(tstate + span.start));
 }
 
 /* The 8 bytes at `offset` of the thread state, from its window in scratch->tstate. */
@@ -61,9 +62,9 @@ static __always_inline __u64 tstate_u64(const struct stprof_process *proc,
 }
 
 /* The PyThreadState of the thread whose cache this is, with its window in scratch->tstate; 0
- * after counting why there is none. */
+ * with *exit set to why there is none (a counter id). */
 static __always_inline __u64 find_thread_state(struct stprof_task_cache *cache, __u64 fsbase,
-                                               struct stprof_scratch *scratch) {
+                                               struct stprof_scratch *scratch, __u32 *exit) {
   const struct stprof_process *proc = &cache->process;
   if (cache->tstate && cache->fsbase == fsbase &&
       read_tstate_window(proc, cache->tstate, scratch) &&
@@ -75,7 +76,7 @@ static __always_inline __u64 find_thread_state(struct stprof_task_cache *cache, 
 
   __u64 interp = 0;
   if (read_user_u64(&interp, proc->interpreters_head_addr)) {
-    count(STPROF_EXIT_THREAD_STATE_FAULT);
+    *exit = STPROF_EXIT_THREAD_STATE_FAULT;
     return 0;
   }
   struct thread_search search = {.proc = proc, .fsbase = fsbase};
@@ -94,7 +95,7 @@ static __always_inline __u64 find_thread_state(struct stprof_task_cache *cache, 
   }
   if (search.found && !read_tstate_window(proc, search.tstate, scratch)) search.fault = true;
   if (!search.found || search.fault) {
-    count(search.fault ? STPROF_EXIT_THREAD_STATE_FAULT : STPROF_EXIT_NO_THREAD_STATE);
+    *exit = search.fault ? STPROF_EXIT_THREAD_STATE_FAULT : STPROF_EXIT_NO_THREAD_STATE;
     return 0;
   }
   cache->tstate = search.tstate;
@@ -121,6 +122,19 @@ static __always_inline __u64 code_epoch_addr(const struct stprof_process *proc,
   if (!proc->interp_code_epoch) return 0;
   __u64 interp = tstate_u64(proc, scratch, proc->tstate_interp);
   return interp ? interp + proc->interp_code_epoch : 0;
+}
+
+/* Whether `tstate` holds its process's GIL (see stprof_process.gil_addr); false when the GIL is
+ * unknown or unreadable. */
+static __always_inline bool holds_gil(const struct stprof_process *proc, __u64 tstate) {
+  __u32 locked = 0;
+  __u64 holder = 0;
+  if (!proc->gil_addr) return false;
+  if (STPROF_READ_USER(&locked, sizeof(locked), (const void *)(proc->gil_addr + proc->gil_locked)) ||
+      read_user_u64(&holder, proc->gil_addr + proc->gil_last_holder)) {
+    return false;
+  }
+  return locked && holder == tstate;
 }
 
 #endif /* STPROF_THREAD_STATE_BPF_H */

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <ctime>
 
 #include "sampler.skel.h"
 #include "discover/proc_list.h"
@@ -75,7 +76,8 @@ Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
   if (!sampler->skeleton_) return bpf_error("cannot open the BPF sampler", errno);
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return bpf_error("cannot count the possible CPUs", -cpus);
-  if (int err = bpf_map__set_max_entries(sampler->skeleton_->maps.scratch_stacks, cpus)) {
+  // One slot per CPU, and one for the seeding iterator.
+  if (int err = bpf_map__set_max_entries(sampler->skeleton_->maps.scratch_stacks, cpus + 1)) {
     return bpf_error("cannot size the scratch map", -err);
   }
   __u32 counts = counts_capacity(options.frequency_hz, cpus, options.drain_interval);
@@ -85,13 +87,27 @@ Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
     }
   }
   sampler->skeleton_->rodata->report_every_exec = options.report_every_exec;
+  sampler->skeleton_->rodata->gil_only = options.gil_only;
+  sampler->skeleton_->rodata->seed_scratch_slot = static_cast<__u32>(cpus);
   sampler->frequency_hz_ = options.frequency_hz;
+  sampler->wall_ = options.wall;
+  // Wall mode's programs are loaded (and the switch program attached) only in wall mode; the
+  // iterators run on demand, never attached with the rest.
+  auto& progs = sampler->skeleton_->progs;
+  for (bpf_program* program : {progs.stprof_switch, progs.stprof_flush_off_cpu, progs.stprof_seed_off_cpu}) {
+    bpf_program__set_autoload(program, options.wall);
+  }
+  bpf_program__set_autoattach(progs.stprof_flush_off_cpu, false);
+  bpf_program__set_autoattach(progs.stprof_seed_off_cpu, false);
   if (int err = sampler__load(sampler->skeleton_)) {
     return bpf_error("cannot load the BPF sampler into the kernel", -err);
   }
-  // The lifecycle tracepoints (the perf_event program has no auto-attach and is skipped here).
+  // The lifecycle tracepoints, and in wall mode the scheduler's (the perf_event program has no
+  // auto-attach and is skipped here).
   if (int err = sampler__attach(sampler->skeleton_)) {
-    return bpf_error("cannot attach the exec/fork/exit tracepoints", -err);
+    return bpf_error(options.wall ? "cannot attach the exec/fork/exit and sched_switch tracepoints"
+                                  : "cannot attach the exec/fork/exit tracepoints",
+                     -err);
   }
   return sampler;
 }
@@ -151,7 +167,7 @@ Result<size_t> Sampler::sample_threads_of(const std::vector<int>& pids) {
 
 double Sampler::sampled_cpu_seconds() const { return sampled_cpu_ns_ / 1e9; }
 
-void Sampler::stop() {
+Result<void> Sampler::stop() {
   // Each event counts the CPU time it sampled: a CPU's whole time, or its thread's (with that of
   // the finished threads and processes that inherited it).
   for (const UniqueFd& event : perf_events_) {
@@ -161,6 +177,47 @@ void Sampler::stop() {
     }
   }
   detach();
+  if (!wall_ || !skeleton_->links.stprof_switch) return {};
+  bpf_link__destroy(skeleton_->links.stprof_switch);
+  skeleton_->links.stprof_switch = nullptr;
+  return flush_off_cpu();
+}
+
+Result<void> Sampler::run_task_iterator(bpf_program* program, __u32 pid, const std::string& what) {
+  union bpf_iter_link_info info{};
+  info.task.pid = pid;
+  bpf_iter_attach_opts options{};
+  options.sz = sizeof(options);
+  options.link_info = pid ? &info : nullptr;
+  options.link_info_len = pid ? sizeof(info) : 0;
+  bpf_link* link = bpf_program__attach_iter(program, &options);
+  if (!link) return bpf_error("cannot " + what, errno);
+  UniqueFd iterator(bpf_iter_create(bpf_link__fd(link)));
+  int error = iterator.valid() ? 0 : errno;
+  // The program writes nothing: reading to the end runs it over every task.
+  char buffer[64];
+  while (!error) {
+    ssize_t n = ::read(iterator.get(), buffer, sizeof(buffer));
+    if (n == 0) break;
+    if (n < 0 && errno != EINTR && errno != EAGAIN) error = errno;
+  }
+  bpf_link__destroy(link);
+  if (error) return bpf_error("cannot " + what, error);
+  return {};
+}
+
+Result<void> Sampler::flush_off_cpu() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);  // bpf_ktime_get_ns()'s clock
+  skeleton_->bss->off_cpu_end_ns = static_cast<__u64>(now.tv_sec) * 1000000000ULL + now.tv_nsec;
+  return run_task_iterator(skeleton_->progs.stprof_flush_off_cpu, 0,
+                           "count the time of the threads still off the CPU");
+}
+
+Result<void> Sampler::seed_off_cpu(__u32 pid) {
+  if (!wall_) return {};
+  return run_task_iterator(skeleton_->progs.stprof_seed_off_cpu, pid,
+                           "record the threads of PID " + std::to_string(pid) + " already off the CPU");
 }
 
 void Sampler::detach() {
@@ -171,7 +228,7 @@ void Sampler::detach() {
 }
 
 Sampler::~Sampler() {
-  stop();
+  static_cast<void>(stop());  // a run that ended normally was stopped already
   for (auto& [pid, link] : code_free_links_) bpf_link__destroy(link);
   for (auto& [file, link] : file_code_free_links_) bpf_link__destroy(link);
   if (skeleton_) sampler__destroy(skeleton_);

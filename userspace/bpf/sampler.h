@@ -23,6 +23,7 @@
 
 struct sampler;  // the generated skeleton
 struct bpf_link;
+struct bpf_program;
 
 namespace stprof {
 
@@ -34,6 +35,10 @@ class Sampler {
     bool report_every_exec = false;  // exec events for every process, not only known ones
     // How often userspace empties the inactive counts map: it sizes the counts maps.
     std::chrono::milliseconds drain_interval{1000};
+    // --mode wall: also record every switch-out of a registered thread and count the time until
+    // its switch-in (STPROF_KIND_* other than CPU).
+    bool wall = false;
+    bool gil_only = false;  // --gil: record a stack only while its thread holds the GIL
   };
 
   static Result<std::unique_ptr<Sampler>> start(const Options& options);
@@ -52,13 +57,19 @@ class Sampler {
   Result<size_t> sample_threads_of(const std::vector<int>& pids);
   static constexpr size_t kMaxSampledThreads = 1024;
 
-  // Detaches from every CPU: nothing is counted after this returns; the maps stay readable.
-  void stop();
+  // Detaches from every CPU and from the scheduler: nothing is counted after this returns but, in
+  // wall mode, the time of every thread still off the CPU up to now (an error: that time could
+  // not be counted). The maps stay readable.
+  Result<void> stop();
   // CPU time the perf events covered, known after stop(): the samples requested are
   // frequency_hz times this.
   double sampled_cpu_seconds() const;
 
   Result<void> add_process(__u32 pid, const stprof_process& process);
+  // Wall mode: records the stack and reason of each thread of registered process pid that is off
+  // the CPU now (its switch-out came before registration), so that its time from now on is
+  // counted. Nothing in CPU mode.
+  Result<void> seed_off_cpu(__u32 pid);
   // Unregisters pid and stops counting its code frees.
   void remove_process(__u32 pid);
   // Counts the code objects processes free (STPROF_PROCESS_CODE_FREES) with a uprobe on the
@@ -84,6 +95,9 @@ class Sampler {
   int attach(int tid, int cpu);
   Error attach_error(int tid, int cpu, int error) const;
   void detach();  // every perf event and its link
+  // Runs a task iterator program once (over the tasks of pid, or every task when pid is 0).
+  Result<void> run_task_iterator(bpf_program* program, __u32 pid, const std::string& what);
+  Result<void> flush_off_cpu();  // counts the intervals still open (stprof_flush_off_cpu)
   // pid's group in the registry the sampler tests first (stprof_pid_group), shared with the
   // kernel through the mmapped .bss; the lifecycle programs change the same words concurrently.
   stprof_pid_group& pid_group(__u32 pid) const;
@@ -96,6 +110,7 @@ class Sampler {
   std::map<std::tuple<dev_t, ino_t, uint64_t>, bpf_link*> file_code_free_links_;
   std::set<int> sampled_threads_;
   int frequency_hz_ = 0;
+  bool wall_ = false;
   uint64_t sampled_cpu_ns_ = 0;
 };
 

@@ -69,6 +69,17 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                    ->check(CLI::Range(-20, 19))
                    ->capture_default_str();
 
+  std::string mode = "cpu";
+  app.add_option("--mode", mode,
+                 "cpu: where the threads run on the CPU (perf samples); wall: where their whole "
+                 "time goes, off-CPU time measured and ended by an [off-CPU: REASON] frame")
+      ->check(CLI::IsMember({"cpu", "wall"}).description(""))
+      ->type_name("cpu|wall")
+      ->capture_default_str();
+  app.add_flag("--gil", config.gil_only,
+               "Only what threads do while they hold the GIL (in wall mode, their off-CPU time "
+               "too when they block holding it)");
+
   bool no_uprobe = false;
   app.add_flag("--no-uprobe", no_uprobe,
                "Put no uprobe in 3.8-3.12 processes (it costs each of them about 0.5 us per code "
@@ -141,6 +152,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   config.live = config.live || top->parsed();
   config.nice_given = nice->count() > 0;
   config.code_free_uprobe = !no_uprobe;
+  config.mode = mode == "wall" ? ProfileMode::kWall : ProfileMode::kCpu;
   if (paths.empty() && !config.live) paths.push_back("-");
   int to_stdout = 0;
   for (const std::string& path : paths) {

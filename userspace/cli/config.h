@@ -33,6 +33,8 @@ struct Config {
   // --no-uprobe: no uprobe counts the code frees of 3.8-3.12 processes (their code epoch; see
   // STPROF_PROCESS_CODE_FREES), so their samples read every code object of their stacks.
   bool code_free_uprobe = true;
+  ProfileMode mode = ProfileMode::kCpu;  // --mode
+  bool gil_only = false;                 // --gil: only samples of threads holding the GIL
   // Where the profile goes, each in its format (--format, else the file's extension). Never
   // empty when recording; in the live view only what -o named explicitly.
   std::vector<Output> outputs;

@@ -138,9 +138,11 @@ int main(int argc, char** argv) {
   options.duration_seconds = config->duration_seconds;
   options.frequency_hz = config->frequency_hz;
   options.code_free_uprobe = config->code_free_uprobe;
-  auto sampler = stprof::Sampler::start(
-      {config->frequency_hz, config->verbose, options.filter.watches_new_processes(),
-       options.drain_interval});
+  options.mode = config->mode;
+  bool wall = config->mode == stprof::ProfileMode::kWall;
+  auto sampler = stprof::Sampler::start({config->frequency_hz, config->verbose,
+                                         options.filter.watches_new_processes(),
+                                         options.drain_interval, wall, config->gil_only});
   if (!sampler) return fail(sampler.error().message);
   if (auto sampling = start_sampling(**sampler, options.filter); !sampling) {
     return fail(sampling.error().message);
@@ -160,6 +162,7 @@ int main(int argc, char** argv) {
                                                                  : "every Python process")
                     : std::to_string(recorder.python_processes()) + " process(es)")
             << " at " << config->frequency_hz << " Hz"
+            << (wall ? ", with their time off the CPU" : "")
             << (config->duration_seconds > 0 ? ""
                 : config->live               ? "; q or Ctrl-C to stop"
                                              : "; Ctrl-C to stop")

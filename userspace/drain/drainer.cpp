@@ -65,7 +65,9 @@ std::vector<RawSample> Drainer::drain_counts() {
     first = false;
     for (__u32 i = 0; i < read; i++) {
       const stprof_count_key& key = batch_keys_[i];
-      if (batch_counts_[i] > 0) samples.push_back({key.pid, key.tid, key.stack_id, batch_counts_[i]});
+      if (batch_counts_[i] > 0) {
+        samples.push_back({key.pid, key.tid, key.stack_id, key.kind, batch_counts_[i]});
+      }
     }
     if (err) break;  // -ENOENT: that was the last batch
   }

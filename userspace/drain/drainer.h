@@ -18,7 +18,8 @@ struct RawSample {
   __u32 pid = 0;
   __u32 tid = 0;
   __u64 stack_id = 0;
-  __u64 count = 0;
+  __u32 kind = STPROF_KIND_CPU;  // enum stprof_sample_kind
+  __u64 count = 0;  // perf samples (STPROF_KIND_CPU), else nanoseconds off the CPU
 };
 
 struct RawStack {

@@ -116,6 +116,10 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
   tracked.info = std::move(python);
   ignored_.erase(pid);
   replace(pid, std::move(tracked));
+  // After replace(): the stacks it interns are symbolized with the process's own table.
+  if (Result<void> seeded = sampler_.seed_off_cpu(static_cast<__u32>(pid)); !seeded) {
+    warnings.push_back(seeded.error().message);
+  }
   return Outcome::kRegistered;
 }
 

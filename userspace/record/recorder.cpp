@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "discover/proc_list.h"
+#include "drain/off_cpu_reason.h"
 
 namespace stprof {
 namespace {
@@ -25,6 +26,7 @@ Recorder::Recorder(const RecordOptions& options, Sampler& sampler, Warn warn)
       drainer_(sampler.maps()),
       processes_(sampler, options.filter, options.code_free_uprobe) {
   builder_.profile().frequency_hz = options.frequency_hz;
+  builder_.profile().mode = options.mode;
 }
 
 void Recorder::warn_all(const std::vector<std::string>& warnings) {
@@ -103,7 +105,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
       break;
     }
   }
-  sampler_.stop();
+  if (Result<void> stopped = sampler_.stop(); !stopped) warn_(stopped.error().message);
   drain();
   builder_.profile().duration_seconds = std::chrono::duration<double>(Clock::now() - started).count();
 }
@@ -155,9 +157,21 @@ void Recorder::drain() {
     StackEnd end = (stack->flags & STACK_FLAG_TRUNCATED) ? StackEnd::kTruncated
                    : (stack->flags & STACK_FLAG_PARTIAL) ? StackEnd::kPartial
                                                          : StackEnd::kComplete;
-    builder_.add(thread, std::move(root_first), end, sample.count);
+    if (sample.kind == STPROF_KIND_CPU) {
+      builder_.add(thread, std::move(root_first), end, sample.count);
+      continue;
+    }
+    root_first.push_back(off_cpu_location(sample.kind));
+    off_cpu_ns_[off_cpu_reason(sample.kind)] += sample.count;
+    builder_.add(thread, std::move(root_first), end, 0, sample.count);
   }
   drainer_.trim_kernel_stacks();
+}
+
+uint32_t Recorder::off_cpu_location(__u32 kind) {
+  auto [it, inserted] = off_cpu_locations_.emplace(kind, 0);
+  if (inserted) it->second = builder_.location(off_cpu_label(off_cpu_reason(kind)), "", 0);
+  return it->second;
 }
 
 size_t Recorder::python_processes() const { return processes_.profiled_count(); }
@@ -174,6 +188,8 @@ RecordSummary Recorder::summary() const {
   summary.cpus = libbpf_num_possible_cpus();
   summary.sampled_cpu_seconds = sampler_.sampled_cpu_seconds();
   summary.exec_to_registration_ms = processes_.exec_to_registration_ms();
+  summary.mode = builder_.profile().mode;
+  summary.off_cpu_ns = off_cpu_ns_;
   return summary;
 }
 

@@ -25,6 +25,7 @@ struct RecordOptions {
   TargetFilter filter;
   double duration_seconds = 0;  // 0: until stopped
   int frequency_hz = 99;
+  ProfileMode mode = ProfileMode::kCpu;  // kWall: the sampler records off-CPU time too
   bool code_free_uprobe = true;  // see ProcessTable::walker_for
   std::chrono::milliseconds drain_interval{1000};
   // Safety net behind the process events, and how soon a program that dlopens libpython late
@@ -79,6 +80,8 @@ class Recorder {
   void warn_all(const std::vector<std::string>& warnings);
   // The profile location of a sampled frame; nullopt for a frame CPython itself hides.
   std::optional<uint32_t> location_of(TrackedProcess& process, const stprof_frame& frame);
+  // The [off-CPU: REASON] leaf location of an off-CPU kind.
+  uint32_t off_cpu_location(__u32 kind);
 
   RecordOptions options_;
   Sampler& sampler_;
@@ -89,6 +92,8 @@ class Recorder {
   ProfileBuilder builder_;
   // (process serial, code, instr, fingerprint) -> location: each distinct frame is symbolized once.
   std::map<std::tuple<uint64_t, uint64_t, int32_t, uint32_t>, std::optional<uint32_t>> locations_;
+  std::map<__u32, uint32_t> off_cpu_locations_;  // off-CPU kind -> its leaf location
+  std::map<std::string, uint64_t> off_cpu_ns_;     // see RecordSummary::off_cpu_ns
   uint64_t unknown_frames_ = 0;
   uint64_t unstarted_samples_ = 0;
   bool targets_exited_ = false;
