@@ -5,7 +5,8 @@
  * stprof_task_cache with the time and the reason (off_cpu_kind). When it is switched in again,
  * the time it spent off the CPU is added to the count of that stack and reason. Threads already
  * off the CPU when their process is registered are recorded by the seeding iterator
- * (seed.bpf.c); intervals still open when the run ends are counted by stprof_flush_off_cpu.
+ * (seed.bpf.c); the time of intervals still open is counted by stprof_flush_off_cpu at every
+ * drain and when the run ends.
  * A switch between tasks of other processes costs a bit test of each side's PID. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -19,8 +20,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Set by userspace after the switch program is detached: when the run ended. The flush counts
- * every interval still open up to then. */
+/* Set by userspace before each flush: the time up to which it counts the intervals still open. */
 __u64 off_cpu_end_ns = 0;
 
 static __always_inline bool is_registered(__u32 pid) {
@@ -32,8 +32,11 @@ static __always_inline void switched_in(struct task_struct *next, __u64 now) {
   if (!is_registered(pid)) return;
   struct stprof_task_cache *cache = bpf_task_storage_get(&task_caches, next, 0, 0);
   if (!cache || !cache->off_cpu_since) return;
+  /* Exchanged, with a flush on another CPU that may advance it (stprof_flush_off_cpu). */
   __u64 since = __sync_lock_test_and_set(&cache->off_cpu_since, 0);
-  if (since && now > since) count_off_cpu(pid, next->pid, cache, now - since);
+  if (since && now > since) {
+    count_off_cpu(pid, next->pid, cache->off_cpu_stack, cache->off_cpu_kind, now - since);
+  }
 }
 
 static __always_inline void switched_out(struct task_struct *prev, bool preempted, __u32 state,
@@ -56,7 +59,7 @@ static __always_inline void switched_out(struct task_struct *prev, bool preempte
   }
   cache->off_cpu_stack = stack_id;
   cache->off_cpu_kind = off_cpu_kind(prev, preempted, state, &cache->process);
-  /* Last: the switch-in that takes it runs after this switch is complete. */
+  /* Last, a full barrier: whoever sees the time sees the stack and reason with it. */
   __sync_lock_test_and_set(&cache->off_cpu_since, now);
   count(STPROF_OFFCPU_RECORDED);
 }
@@ -71,17 +74,23 @@ int BPF_PROG(stprof_switch, bool preempt, struct task_struct *prev, struct task_
   return 0;
 }
 
-/* Run by userspace once over every task after the switch program is detached: counts each
- * interval still open, up to off_cpu_end_ns. */
+/* Run by userspace over every task at each drain, and once more after the switch program is
+ * detached: counts the time of each interval still open up to off_cpu_end_ns, and moves its start
+ * there. A thread switched in meanwhile has taken the interval (its start is 0 or newer): the
+ * exchange fails and the switch-in counts it; the stack and reason read before the exchange are
+ * the interval's, since a switch-out writes them before its start. */
 SEC("iter/task")
 int stprof_flush_off_cpu(struct bpf_iter__task *ctx) {
   struct task_struct *task = ctx->task;
   if (!task) return 0;
   struct stprof_task_cache *cache = bpf_task_storage_get(&task_caches, task, 0, 0);
-  if (!cache || !cache->off_cpu_since) return 0;
-  __u64 since = __sync_lock_test_and_set(&cache->off_cpu_since, 0);
-  if (since && off_cpu_end_ns > since) {
-    count_off_cpu(task->tgid, task->pid, cache, off_cpu_end_ns - since);
-  }
+  if (!cache) return 0;
+  __u64 since = cache->off_cpu_since;
+  __u64 end = off_cpu_end_ns;
+  if (!since || end <= since) return 0;
+  __u64 stack = cache->off_cpu_stack;
+  __u32 kind = cache->off_cpu_kind;
+  if (__sync_val_compare_and_swap(&cache->off_cpu_since, since, end) != since) return 0;
+  count_off_cpu(task->tgid, task->pid, stack, kind, end - since);
   return 0;
 }

@@ -65,7 +65,7 @@
   X(OFFCPU_RECORDED, "wall mode: switch-outs of Python threads recorded with their stack")  \
   X(OFFCPU_NO_STACK, "wall mode: switch-outs of registered threads with no Python stack to record") \
   X(OFFCPU_SEEDED, "wall mode: threads found off-CPU at registration, recorded with their stack") \
-  X(OFFCPU_COUNTED, "wall mode: off-CPU intervals counted (at switch-in, or still open at the end)") \
+  X(OFFCPU_COUNTED, "wall mode: off-CPU times counted (at switch-in, and at each drain for threads still off the CPU)") \
   X(OFFCPU_LOST, "wall mode: off-CPU intervals dropped: counts map full")
 
 enum stprof_counter {

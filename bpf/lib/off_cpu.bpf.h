@@ -42,11 +42,9 @@ static __always_inline __u32 off_cpu_kind(struct task_struct *task, bool preempt
   return STPROF_KIND_SYSCALL + (__u32)nr;
 }
 
-/* Adds `ns` off the CPU to the stack and reason the thread `tid` of `pid` left with. */
-static __always_inline void count_off_cpu(__u32 pid, __u32 tid,
-                                          const struct stprof_task_cache *cache, __u64 ns) {
-  struct stprof_count_key key = {
-      .pid = pid, .tid = tid, .stack_id = cache->off_cpu_stack, .kind = cache->off_cpu_kind};
+/* Adds `ns` off the CPU to thread `tid` of `pid` in `stack` for reason `kind`. */
+static __always_inline void count_off_cpu(__u32 pid, __u32 tid, __u64 stack, __u32 kind, __u64 ns) {
+  struct stprof_count_key key = {.pid = pid, .tid = tid, .stack_id = stack, .kind = kind};
   count(add_count(&key, ns) ? STPROF_OFFCPU_COUNTED : STPROF_OFFCPU_LOST);
 }
 

@@ -177,7 +177,7 @@ Result<void> Sampler::stop() {
     }
   }
   detach();
-  if (!wall_ || !skeleton_->links.stprof_switch) return {};
+  if (!skeleton_->links.stprof_switch) return {};
   bpf_link__destroy(skeleton_->links.stprof_switch);
   skeleton_->links.stprof_switch = nullptr;
   return flush_off_cpu();
@@ -204,6 +204,12 @@ Result<void> Sampler::run_task_iterator(bpf_program* program, __u32 pid, const s
   bpf_link__destroy(link);
   if (error) return bpf_error("cannot " + what, error);
   return {};
+}
+
+Result<void> Sampler::count_open_off_cpu() {
+  // Only while switches are counted: after stop() the intervals end where it counted them.
+  if (!skeleton_->links.stprof_switch) return {};
+  return flush_off_cpu();
 }
 
 Result<void> Sampler::flush_off_cpu() {

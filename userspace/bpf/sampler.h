@@ -66,6 +66,9 @@ class Sampler {
   double sampled_cpu_seconds() const;
 
   Result<void> add_process(__u32 pid, const stprof_process& process);
+  // Wall mode: counts the time of the threads off the CPU now, up to now, in the counts map
+  // (stprof_flush_off_cpu), so that a drain has it. Nothing in CPU mode or after stop().
+  Result<void> count_open_off_cpu();
   // Wall mode: records the stack and reason of each thread of registered process pid that is off
   // the CPU now (its switch-out came before registration), so that its time from now on is
   // counted. Nothing in CPU mode.
@@ -97,7 +100,7 @@ class Sampler {
   void detach();  // every perf event and its link
   // Runs a task iterator program once (over the tasks of pid, or every task when pid is 0).
   Result<void> run_task_iterator(bpf_program* program, __u32 pid, const std::string& what);
-  Result<void> flush_off_cpu();  // counts the intervals still open (stprof_flush_off_cpu)
+  Result<void> flush_off_cpu();  // stprof_flush_off_cpu, up to now
   // pid's group in the registry the sampler tests first (stprof_pid_group), shared with the
   // kernel through the mmapped .bss; the lifecycle programs change the same words concurrently.
   stprof_pid_group& pid_group(__u32 pid) const;

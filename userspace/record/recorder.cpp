@@ -126,6 +126,7 @@ std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stp
 }
 
 void Recorder::drain() {
+  if (Result<void> counted = sampler_.count_open_off_cpu(); !counted) warn_(counted.error().message);
   for (const RawSample& sample : drainer_.drain_counts()) {
     TrackedProcess* process = processes_.find(static_cast<int>(sample.pid));
     const RawStack* stack = drainer_.stack(sample.stack_id);
