@@ -265,6 +265,20 @@ struct stprof_pid_group {
 static inline __u32 stprof_pid_group_index(__u32 pid) { return (pid / 64) & (STPROF_PID_GROUPS - 1); }
 static inline __u64 stprof_pid_bit(__u32 pid) { return 1ULL << (pid % 64); }
 
+/* The registry protocol, the same on both sides (the __sync builtins are full barriers in BPF
+ * and in C++). Registering: insert the `processes` entry, then stprof_registry_set. Unregistering:
+ * stprof_registry_clear, delete the entry, then stprof_registry_changed. */
+static inline void stprof_registry_changed(struct stprof_pid_group *group) {
+  __sync_fetch_and_add(&group->generation, 1);
+}
+static inline void stprof_registry_set(struct stprof_pid_group *group, __u32 pid) {
+  __sync_fetch_and_or(&group->registered, stprof_pid_bit(pid));
+  stprof_registry_changed(group);
+}
+static inline void stprof_registry_clear(struct stprof_pid_group *group, __u32 pid) {
+  __sync_fetch_and_and(&group->registered, ~stprof_pid_bit(pid));
+}
+
 /* Whether the code window `code` carries the code object's serial: then a code object that
  * replaced another at the same address differs from it in the window itself, and the name is
  * neither read nor hashed. CPython 3.12+ numbers code objects from a per-interpreter counter as

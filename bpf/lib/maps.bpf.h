@@ -179,18 +179,16 @@ static __always_inline __attribute__((unused)) bool register_process(
   struct stprof_process entry = *process;
   entry.flags = 0;
   if (bpf_map_update_elem(&processes, &pid, &entry, BPF_ANY)) return false;
-  struct stprof_pid_group *group = pid_group(pid);
-  __sync_fetch_and_or(&group->registered, stprof_pid_bit(pid));
-  __sync_fetch_and_add(&group->generation, 1);
+  stprof_registry_set(pid_group(pid), pid);
   return true;
 }
 
 /* Removes pid from `processes` (and its bit); whether it was there. */
 static __always_inline __attribute__((unused)) bool unregister_process(__u32 pid) {
   struct stprof_pid_group *group = pid_group(pid);
-  __sync_fetch_and_and(&group->registered, ~stprof_pid_bit(pid));
+  stprof_registry_clear(group, pid);
   bool removed = bpf_map_delete_elem(&processes, &pid) == 0;
-  __sync_fetch_and_add(&group->generation, 1);
+  stprof_registry_changed(group);
   return removed;
 }
 

@@ -248,17 +248,15 @@ Result<void> Sampler::add_process(__u32 pid, const stprof_process& process) {
                       errno_text(error) +
                       (error == E2BIG ? " (more Python processes than the processes map holds)" : ""));
   }
-  stprof_pid_group& group = pid_group(pid);
-  __atomic_fetch_or(&group.registered, stprof_pid_bit(pid), __ATOMIC_SEQ_CST);
-  __atomic_fetch_add(&group.generation, 1, __ATOMIC_SEQ_CST);
+  stprof_registry_set(&pid_group(pid), pid);
   return {};
 }
 
 void Sampler::remove_process(__u32 pid) {
   stprof_pid_group& group = pid_group(pid);
-  __atomic_fetch_and(&group.registered, ~stprof_pid_bit(pid), __ATOMIC_SEQ_CST);
+  stprof_registry_clear(&group, pid);
   bpf_map__delete_elem(skeleton_->maps.processes, &pid, sizeof(pid), 0);
-  __atomic_fetch_add(&group.generation, 1, __ATOMIC_SEQ_CST);
+  stprof_registry_changed(&group);
   if (auto it = code_free_links_.find(pid); it != code_free_links_.end()) {
     bpf_link__destroy(it->second);
     code_free_links_.erase(it);
