@@ -115,6 +115,14 @@ TEST(RenderFolded, SeparatorsInsideNamesAreReplaced) {
   EXPECT_EQ(render(builder.profile(), true, true), "a:b (1);t:1:x (1);f:g: (x:y.py:2) 1\n");
 }
 
+TEST(RenderFolded, AFrameWithoutAFileIsItsNameAlone) {
+  ProfileBuilder builder;
+  uint32_t thread = builder.thread(builder.process(1, {1, 1, "p", "3.11.2", ""}), 1, "t");
+  builder.add(thread, {builder.location("f", "m.py", 3), builder.location("[off-CPU: read]", "", 0)},
+              StackEnd::kComplete, 1);
+  EXPECT_EQ(render(builder.profile(), true, true), "p (1);t (1);f (m.py:3);[off-CPU: read] 1\n");
+}
+
 TEST(RenderFolded, EmptyProfileRendersNothing) {
   ProfileBuilder builder;
   EXPECT_EQ(render(builder.profile(), true, true), "");
