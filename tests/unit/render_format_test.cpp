@@ -41,10 +41,13 @@ TEST(Format, ByName) {
 TEST(Format, EveryFormatRenders) {
   for (const std::string& name : format_names()) {
     Format format = *parse_format(name);
-    EXPECT_FALSE(render(testing::render_fixture(), format, {}).empty()) << name;
-    std::string empty = render(Profile{}, format, {});
+    Result<std::string> fixture = render(testing::render_fixture(), format, {});
+    ASSERT_TRUE(fixture.ok()) << name << ": " << fixture.error().message;
+    EXPECT_FALSE(fixture->empty()) << name;
+    Result<std::string> empty = render(Profile{}, format, {});
+    ASSERT_TRUE(empty.ok()) << name << ": " << empty.error().message;
     if (format == Format::kFolded) {
-      EXPECT_EQ(empty, "");
+      EXPECT_EQ(*empty, "");
     }
   }
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "collate/profile.h"
+#include "util/result.h"
 
 namespace perftools::profiles {
 class Profile;
@@ -20,10 +21,11 @@ namespace stprof {
 // The profile message itself (tests decode and compare it).
 perftools::profiles::Profile pprof_message(const Profile& profile);
 
-// The gzip-compressed serialized message: the .pb.gz file's content.
-std::string render_pprof(const Profile& profile);
+// The gzip-compressed serialized message: the .pb.gz file's content; an error when zlib fails.
+Result<std::string> render_pprof(const Profile& profile);
 
-// Gzip (RFC 1952) of `data`, as zlib writes it (no file name, no time stamp).
-std::string gzip(const std::string& data);
+// Gzip (RFC 1952) of `data`, as zlib writes it (no file name, no time stamp); an error
+// ("zlib: ...") when zlib fails.
+Result<std::string> gzip(const std::string& data);
 
 }  // namespace stprof
