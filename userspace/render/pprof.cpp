@@ -41,11 +41,13 @@ pb::Profile pprof_message(const Profile& profile) {
     type->set_type(string(name));
     type->set_unit(string(unit));
   };
-  value_type(message.add_sample_type(), "samples", "count");
+  bool wall = profile.mode == ProfileMode::kWall;
+  // The first value is Profile::value, the second the on-CPU part of it.
+  value_type(message.add_sample_type(), wall ? "wall" : "samples", wall ? "nanoseconds" : "count");
   value_type(message.add_sample_type(), "cpu", "nanoseconds");
-  int64_t period = profile.frequency_hz > 0 ? 1000000000LL / profile.frequency_hz : 0;
-  value_type(message.mutable_period_type(), "cpu", "nanoseconds");
-  message.set_period(period);
+  value_type(message.mutable_period_type(), wall ? "wall" : "cpu", "nanoseconds");
+  message.set_period(static_cast<int64_t>(profile.sample_period_ns()));
+  if (wall) message.set_default_sample_type(string("wall"));
   message.set_duration_nanos(static_cast<int64_t>(profile.duration_seconds * 1e9));
 
   for (size_t i = 0; i < profile.functions.size(); i++) {
@@ -84,8 +86,8 @@ pb::Profile pprof_message(const Profile& profile) {
       out->add_location_id(*it + 1);
     }
     if (sample.end != StackEnd::kComplete) out->add_location_id(marker_location(sample.end));
-    out->add_value(static_cast<int64_t>(sample.count));
-    out->add_value(static_cast<int64_t>(sample.count) * period);
+    out->add_value(static_cast<int64_t>(profile.value(sample)));
+    out->add_value(static_cast<int64_t>(profile.cpu_ns(sample)));
     const ThreadInfo& thread = profile.threads[sample.thread];
     const ProcessInfo& process = profile.processes[thread.process];
     if (shows_process(process)) {
