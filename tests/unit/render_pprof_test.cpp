@@ -59,6 +59,12 @@ std::string text_of(const pb::Profile& message) {
   return text;
 }
 
+// "type/unit" of a sample or period type.
+std::string type_name(const pb::Profile& message, const pb::ValueType& type) {
+  return message.string_table(static_cast<int>(type.type())) + "/" +
+         message.string_table(static_cast<int>(type.unit()));
+}
+
 const pb::Function& function_of(const pb::Profile& message, uint64_t location_id) {
   const pb::Location& location = message.location(static_cast<int>(location_id - 1));
   return message.function(static_cast<int>(location.line(0).function_id() - 1));
@@ -74,11 +80,9 @@ TEST(RenderPprof, TotalsValuesAndLabels) {
   const auto& s = message.string_table();
   ASSERT_EQ(s[0], "");
   ASSERT_EQ(message.sample_type_size(), 2);
-  EXPECT_EQ(s[message.sample_type(0).type()], "samples");
-  EXPECT_EQ(s[message.sample_type(0).unit()], "count");
-  EXPECT_EQ(s[message.sample_type(1).type()], "cpu");
-  EXPECT_EQ(s[message.sample_type(1).unit()], "nanoseconds");
-  EXPECT_EQ(s[message.period_type().type()], "cpu");
+  EXPECT_EQ(type_name(message, message.sample_type(0)), "samples/count");
+  EXPECT_EQ(type_name(message, message.sample_type(1)), "cpu/nanoseconds");
+  EXPECT_EQ(type_name(message, message.period_type()), "cpu/nanoseconds");
   EXPECT_EQ(message.period(), 10000000);  // 100 Hz
   EXPECT_EQ(message.duration_nanos(), 2500000000);
   int64_t total = 0;
@@ -137,16 +141,12 @@ TEST(RenderPprof, WallModeGoldenMessage) {
 
 TEST(RenderPprof, WallModeTypesAndPeriod) {
   pb::Profile message = decode(make_view(testing::wall_fixture(), {}));
-  const auto& s = message.string_table();
   ASSERT_EQ(message.sample_type_size(), 2);
-  EXPECT_EQ(s[message.sample_type(0).type()], "wall");
-  EXPECT_EQ(s[message.sample_type(0).unit()], "nanoseconds");
-  EXPECT_EQ(s[message.sample_type(1).type()], "cpu");
-  EXPECT_EQ(s[message.sample_type(1).unit()], "nanoseconds");
-  EXPECT_EQ(s[message.period_type().type()], "wall");
-  EXPECT_EQ(s[message.period_type().unit()], "nanoseconds");
+  EXPECT_EQ(type_name(message, message.sample_type(0)), "wall/nanoseconds");
+  EXPECT_EQ(type_name(message, message.sample_type(1)), "cpu/nanoseconds");
+  EXPECT_EQ(type_name(message, message.period_type()), "wall/nanoseconds");
   EXPECT_EQ(message.period(), 10000000);  // 100 Hz
-  EXPECT_EQ(s[message.default_sample_type()], "wall");
+  EXPECT_EQ(message.string_table(static_cast<int>(message.default_sample_type())), "wall");
   EXPECT_EQ(message.duration_nanos(), 2000000000);
 }
 
