@@ -69,6 +69,49 @@ inline Profile render_fixture() {
 
 inline constexpr uint64_t kFixtureSamples = 29;
 
+// A wall-mode profile at 100 Hz (one on-CPU sample: 10 ms), one process, two threads:
+//   python3.11 (1234): MainThread (1234), worker (1240)
+// On-CPU stacks and off-CPU stacks ending in [off-CPU: read], [off-CPU: GIL] and
+// [off-CPU: runqueue] frames (no file, line 0). Off-CPU times chosen to test microsecond
+// rounding: 1200000400 ns (1200000 us), 2500500 ns (2501 us: half rounds up), and 499 ns on each
+// thread under the same stack (0 us alone, 1 us once the threads merge). The GIL stack is added
+// twice (200 ms + 150 ms, merged by the builder).
+inline Profile wall_fixture() {
+  ProfileBuilder builder;
+  uint32_t python = add_process(builder, 1234, "python3.11");
+  uint32_t main_thread = builder.thread(python, 1234, "MainThread");
+  uint32_t worker = builder.thread(python, 1240, "worker");
+
+  uint32_t module = builder.location("<module>", "app.py", 12);
+  uint32_t serve = builder.location("serve", "app.py", 20);
+  uint32_t handle = builder.location("handle", "app.py", 30);
+  uint32_t recv = builder.location("recv", "/usr/lib/python3.11/socket.py", 7);
+  uint32_t work = builder.location("work", "app.py", 4);
+  uint32_t read = builder.location(off_cpu_label("read"), "", 0);
+  uint32_t gil = builder.location(off_cpu_label("GIL"), "", 0);
+  uint32_t runqueue = builder.location(off_cpu_label("runqueue"), "", 0);
+
+  builder.add(main_thread, {module, serve, handle}, StackEnd::kComplete, 3);
+  builder.add(main_thread, {module, serve}, StackEnd::kComplete, 1);
+  builder.add(main_thread, {module, serve, recv, read}, StackEnd::kComplete, 0, 1200000400);
+  builder.add(main_thread, {module, serve, handle, runqueue}, StackEnd::kComplete, 0, 2500500);
+  builder.add(main_thread, {work, runqueue}, StackEnd::kComplete, 0, 499);
+  builder.add(worker, {work}, StackEnd::kComplete, 2);
+  builder.add(worker, {work, gil}, StackEnd::kComplete, 0, 200000000);
+  builder.add(worker, {work, runqueue}, StackEnd::kComplete, 0, 499);
+  builder.add(worker, {work, gil}, StackEnd::kComplete, 0, 150000000);
+  builder.profile().frequency_hz = 100;
+  builder.profile().duration_seconds = 2.0;
+  builder.profile().mode = ProfileMode::kWall;
+  return builder.profile();
+}
+
+// The wall fixture's totals: 6 on-CPU samples of 10 ms; off-CPU 1200000400 + 2500500 + 499 +
+// 350000000 + 499.
+inline constexpr uint64_t kWallOnCpuNs = 60000000;
+inline constexpr uint64_t kWallOffCpuNs = 1552501898;
+inline constexpr uint64_t kWallNs = kWallOnCpuNs + kWallOffCpuNs;
+
 inline std::string golden_path(const std::string& name) {
   return std::string(STPROF_GOLDEN_DIR) + "/" + name;
 }

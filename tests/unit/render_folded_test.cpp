@@ -10,6 +10,8 @@
 
 #include "collate/profile.h"
 #include "render/folded.h"
+#include "render/profile_view.h"
+#include "render_fixture.h"
 
 #ifndef STPROF_GOLDEN_DIR
 #error "compile with -DSTPROF_GOLDEN_DIR=\"<repo>/tests/golden\""
@@ -113,6 +115,39 @@ TEST(RenderFolded, SeparatorsInsideNamesAreReplaced) {
   uint32_t thread = builder.thread(builder.process(1, {1, 1, "a;b", "3.11.2", ""}), 1, "t;1\nx");
   builder.add(thread, {builder.location("f;g\r", "x;y.py", 2)}, StackEnd::kComplete, 1);
   EXPECT_EQ(render(builder.profile(), true, true), "a:b (1);t:1:x (1);f:g: (x:y.py:2) 1\n");
+}
+
+TEST(RenderFolded, AFrameWithoutAFileIsItsNameAlone) {
+  ProfileBuilder builder;
+  uint32_t thread = builder.thread(builder.process(1, {1, 1, "p", "3.11.2", ""}), 1, "t");
+  uint32_t f = builder.location("f", "m.py", 3);
+  builder.add(thread, {f, builder.location("[off-CPU: read]", "", 0)}, StackEnd::kComplete, 1);
+  EXPECT_EQ(render(builder.profile(), true, true), "p (1);t (1);f (m.py:3);[off-CPU: read] 1\n");
+}
+
+// Wall mode: microseconds, from the fixture's nanoseconds (render_fixture.h) by hand: 1 on-CPU
+// sample = 10 ms = 10000 us; 1200000400 ns -> 1200000 us; 2500500 ns -> 2501 us; the two 499 ns
+// stacks (one per thread) round to 0 and are left out.
+TEST(RenderFolded, WallModeLinesAreMicroseconds) {
+  std::string text = render(make_view(testing::wall_fixture(), {}), true, true);
+  const std::string main =
+      "python3.11 (1234);MainThread (1234);<module> (app.py:12);serve (app.py:20)";
+  const std::string worker = "python3.11 (1234);worker (1240);work (app.py:4)";
+  EXPECT_EQ(text, main + " 10000\n" +
+                      main + ";handle (app.py:30) 30000\n" +
+                      main + ";handle (app.py:30);[off-CPU: runqueue] 2501\n" +
+                      main + ";recv (socket.py:7);[off-CPU: read] 1200000\n" +
+                      worker + " 20000\n" +
+                      worker + ";[off-CPU: GIL] 350000\n");
+  testing::expect_golden("folded_wall.txt", text);
+}
+
+// Identical lines add their nanoseconds before rounding: the threads' two 499 ns stacks make one
+// line of 998 ns, 1 us.
+TEST(RenderFolded, WallModeSumsNanosecondsBeforeRounding) {
+  std::string text = render(testing::wall_fixture(), false, false);
+  EXPECT_NE(text.find("\nwork (app.py:4);[off-CPU: runqueue] 1\n"), std::string::npos) << text;
+  EXPECT_EQ(sum_of_counts(text), 10000u + 30000 + 2501 + 1200000 + 20000 + 350000 + 1);
 }
 
 TEST(RenderFolded, EmptyProfileRendersNothing) {

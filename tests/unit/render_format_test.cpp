@@ -1,5 +1,5 @@
 // Tests for render/format: formats by name and by output file extension; every format renders
-// the empty profile and the fixture.
+// the empty profile and both fixtures (CPU and wall mode).
 
 #include <gtest/gtest.h>
 
@@ -41,10 +41,15 @@ TEST(Format, ByName) {
 TEST(Format, EveryFormatRenders) {
   for (const std::string& name : format_names()) {
     Format format = *parse_format(name);
-    EXPECT_FALSE(render(testing::render_fixture(), format, {}).empty()) << name;
-    std::string empty = render(Profile{}, format, {});
+    for (const Profile& profile : {testing::render_fixture(), testing::wall_fixture()}) {
+      Result<std::string> fixture = render(profile, format, {});
+      ASSERT_TRUE(fixture.ok()) << name << ": " << fixture.error().message;
+      EXPECT_FALSE(fixture->empty()) << name;
+    }
+    Result<std::string> empty = render(Profile{}, format, {});
+    ASSERT_TRUE(empty.ok()) << name << ": " << empty.error().message;
     if (format == Format::kFolded) {
-      EXPECT_EQ(empty, "");
+      EXPECT_EQ(*empty, "");
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -61,6 +62,40 @@ TEST(RenderSpeedscope, OneSampledProfilePerThreadAndWeightsAddUp) {
   EXPECT_EQ(all, kFixtureSamples);
   EXPECT_EQ(json["activeProfileIndex"].get<size_t>(), heaviest_index);
   for (const auto& frame : frames) EXPECT_TRUE(frame.contains("name"));
+}
+
+TEST(RenderSpeedscope, WallModeMatchesGolden) {
+  expect_golden("speedscope_wall.txt", speedscope(make_view(testing::wall_fixture(), {})));
+}
+
+// Wall mode: weights in nanoseconds, per thread as the fixture adds them up (render_fixture.h):
+// MainThread 30 ms + 10 ms on-CPU, 1200000400 + 2500500 + 499 ns off-CPU; worker 20 ms
+// on-CPU, 350000000 + 499 ns off-CPU.
+TEST(RenderSpeedscope, WallModeWeightsAreNanoseconds) {
+  nlohmann::json json = nlohmann::json::parse(speedscope(make_view(testing::wall_fixture(), {})));
+  const auto& profiles = json["profiles"];
+  ASSERT_EQ(profiles.size(), 2u);
+  std::map<std::string, uint64_t> per_thread;
+  for (const auto& profile : profiles) {
+    EXPECT_EQ(profile["unit"], "nanoseconds");
+    uint64_t sum = 0;
+    for (const auto& weight : profile["weights"]) sum += weight.get<uint64_t>();
+    EXPECT_EQ(profile["endValue"].get<uint64_t>(), sum);
+    per_thread[profile["name"].get<std::string>()] = sum;
+  }
+  EXPECT_EQ(per_thread, (std::map<std::string, uint64_t>{
+                            {"python3.11 (1234): MainThread (1234)", 1242501399},
+                            {"python3.11 (1234): worker (1240)", 370000499}}));
+  EXPECT_EQ(1242501399u + 370000499u, testing::kWallNs);
+  EXPECT_EQ(json["activeProfileIndex"], 0);
+  size_t off_cpu_frames = 0;
+  for (const auto& frame : json["shared"]["frames"]) {
+    if (frame["name"].get<std::string>().rfind("[off-CPU: ", 0) != 0) continue;
+    off_cpu_frames++;
+    EXPECT_FALSE(frame.contains("file")) << frame;
+    EXPECT_FALSE(frame.contains("line")) << frame;
+  }
+  EXPECT_EQ(off_cpu_frames, 3u);
 }
 
 TEST(RenderSpeedscope, InvalidUtf8IsReplaced) {

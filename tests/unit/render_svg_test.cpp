@@ -179,6 +179,27 @@ TEST(RenderSvg, FramesNestAndAddUp) {
   EXPECT_EQ(per_depth[2], kFixtureSamples);  // threads
 }
 
+// Wall mode: frames are laid out in nanoseconds and their tooltips say times; numbers from the
+// fixture (render_fixture.h): 1612501898 ns in all, the read leaf 1200000400 ns (74.42%), the GIL
+// leaf 350 ms (21.71%).
+TEST(RenderSvg, WallModeFramesAreWallTime) {
+  std::string document = svg(make_view(testing::wall_fixture(), {}));
+  expect_golden("svg_wall.txt", document);
+  EXPECT_TRUE(well_formed(document));
+  EXPECT_NE(document.find(">1.61 s of wall time at 100 Hz over 2.0 s</text>"), std::string::npos);
+  EXPECT_NE(document.find("<title>[off-CPU: read]\n1.20 s of wall time (74.42%)</title>"),
+            std::string::npos);
+  EXPECT_NE(document.find("<title>[off-CPU: GIL]\n350 ms of wall time (21.71%)</title>"),
+            std::string::npos);
+  std::vector<FrameBox> frames = frames_of(document);
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames[0].samples, testing::kWallNs);  // "all"
+  std::map<int, uint64_t> per_depth;
+  for (const FrameBox& frame : frames) per_depth[frame.depth] += frame.samples;
+  EXPECT_EQ(per_depth[1], testing::kWallNs);  // the process
+  EXPECT_EQ(per_depth[2], testing::kWallNs);  // its two threads
+}
+
 TEST(RenderSvg, ScriptHasNoCdataEnd) {
   std::string document = svg(Profile{});
   size_t begin = document.find("<![CDATA[");

@@ -104,6 +104,31 @@ TEST(RenderTree, PercentagesAddUp) {
   }
 }
 
+// Wall mode: shares of the fixture's 1612501898 ns (render_fixture.h), worked out by hand:
+// MainThread 1242501399 (77.1%); <module> and serve 1242500900 (77.1%), serve's self 10 ms
+// (0.6%); recv and its read leaf 1200000400 (74.4%); handle 32500500 (2.0%), self 30 ms (1.9%);
+// worker and work 370000499 (22.9%), work's self 20 ms (1.2%); the GIL leaf 350 ms (21.7%).
+// Left out under 0.5%: handle's runqueue leaf (2500500 ns, 0.2%) and the 499 ns stacks.
+TEST(RenderTree, WallModeSharesOfWallTime) {
+  std::string text = tree(make_view(testing::wall_fixture(), {}), 0.5);
+  EXPECT_EQ(text,
+            "total%   self%  call tree of 1.61 s of wall time (nodes under 0.5% left out)\n"
+            "100.0%    0.0%  python3.11 (1234)\n"
+            " 77.1%    0.0%    MainThread (1234)\n"
+            " 77.1%    0.0%      <module> (app.py:12)\n"
+            " 77.1%    0.6%        serve (app.py:20)\n"
+            " 74.4%    0.0%          recv (socket.py:7)\n"
+            " 74.4%   74.4%            [off-CPU: read]\n"
+            "  2.0%    1.9%          handle (app.py:30)\n"
+            " 22.9%    0.0%    worker (1240)\n"
+            " 22.9%    1.2%      work (app.py:4)\n"
+            " 21.7%   21.7%        [off-CPU: GIL]\n");
+  expect_golden("tree_wall.txt", text);
+  CallNode root = build_call_tree(testing::wall_fixture(), ChildOrder::kByTotal);
+  EXPECT_EQ(root.total, testing::kWallNs);
+  check_node(root);
+}
+
 TEST(RenderTree, EmptyProfile) {
   EXPECT_EQ(tree(Profile{}, 0.5),
             "total%   self%  call tree of 0 samples (nodes under 0.5% left out)\n");

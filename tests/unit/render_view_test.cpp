@@ -113,6 +113,30 @@ TEST(ProfileView, EveryViewKeepsTheTotalAndMarksMergedLevels) {
   }
 }
 
+TEST(ProfileView, MergedStacksAddTheirOffCpuNanosecondsAndKeepTheMode) {
+  Profile profile = testing::wall_fixture();
+  ASSERT_EQ(profile.samples.size(), 8u);
+  for (int bits = 0; bits < 16; bits++) {
+    Profile v = make_view(profile, view(bits & 1, bits & 2, bits & 4, bits & 8));
+    EXPECT_EQ(v.mode, ProfileMode::kWall) << bits;
+    EXPECT_EQ(v.total_samples(), 6u) << bits;
+    EXPECT_EQ(v.total_value(), testing::kWallNs) << bits;
+  }
+  // Without the thread level, both threads' "work;[off-CPU: runqueue]" (499 ns each) become one
+  // sample of 998 ns; nothing else merges.
+  Profile merged = make_view(profile, view(true, false, true, false));
+  EXPECT_EQ(merged.samples.size(), 7u);
+  size_t found = 0;
+  for (const Sample& sample : merged.samples) {
+    if (sample.locations.size() != 2) continue;
+    if (location_label(merged, sample.locations.back()) != "[off-CPU: runqueue]") continue;
+    found++;
+    EXPECT_EQ(sample.off_cpu_ns, 998u);
+    EXPECT_EQ(sample.count, 0u);
+  }
+  EXPECT_EQ(found, 1u);
+}
+
 TEST(ProfileView, NoLinenoMergesLinesOfAFunction) {
   Profile v = make_view(render_fixture(), view(true, true, false, false));
   std::set<std::pair<std::string, std::string>> functions;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "render/top.h"
+#include "render/value_text.h"
 
 namespace stprof {
 namespace {
@@ -85,9 +86,8 @@ void window_size(size_t& rows, size_t& columns) {
 
 std::string header(const Profile& profile, const LiveStatus& status, bool terminal) {
   char text[256];
-  std::snprintf(text, sizeof(text),
-                "stprof-bpf top: %.0f s, %llu samples, %zu process(es) at %d Hz%s",
-                status.elapsed_seconds, static_cast<unsigned long long>(profile.total_samples()),
+  std::snprintf(text, sizeof(text), "stprof-bpf top: %.0f s, %s, %zu process(es) at %d Hz%s",
+                status.elapsed_seconds, amount_text(profile.mode, profile.total_value()).c_str(),
                 status.processes, status.frequency_hz, terminal ? "; q quits" : "");
   return text;
 }
@@ -135,12 +135,13 @@ void LiveTop::read_keys() {
 void LiveTop::refresh(const Profile& profile, const LiveStatus& status) {
   Profile view = make_view(profile, view_);
   std::vector<TopRow> rows = top_rows(view);
-  uint64_t all = view.total_samples();
+  uint64_t all = view.total_value();
   std::string screen;
   if (terminal_) {
     size_t height = 0, width = 0;
     window_size(height, width);
-    std::vector<std::string> table = top_table(rows, all, height > 3 ? height - 3 : 0, width);
+    std::vector<std::string> table =
+        top_table(rows, all, view.mode, height > 3 ? height - 3 : 0, width);
     screen = "\033[H\033[1m" + header(view, status, true) + "\033[0m\033[K\r\n\033[K\r\n";
     for (size_t i = 0; i < table.size(); i++) {
       screen += (i == 0 ? "\033[7m" : "") + table[i] + (i == 0 ? "\033[0m" : "") + "\033[K";
@@ -149,7 +150,7 @@ void LiveTop::refresh(const Profile& profile, const LiveStatus& status) {
     screen += "\033[J";
   } else {
     screen = header(view, status, false) + "\n";
-    for (const std::string& line : top_table(rows, all, 20, 160)) screen += line + "\n";
+    for (const std::string& line : top_table(rows, all, view.mode, 20, 160)) screen += line + "\n";
     screen += "\n";
   }
   write_all(screen.data(), screen.size());

@@ -1,5 +1,6 @@
 // The live view (`stprof-bpf top`, `--live`): the hottest functions of every profiled process,
-// redrawn after every drain (once a second), shares counted since the start.
+// redrawn after every drain (once a second), shares counted since the start (shares of samples,
+// or of wall time in wall mode).
 //
 // When stdout is a terminal: the alternate screen, plain ANSI escapes (works over ssh, no
 // curses), keys read raw from stdin (q quits); the terminal is restored on exit, on SIGINT,

@@ -193,8 +193,9 @@ int main(int argc, char** argv) {
   render_options.exporter = std::string("stprof-bpf ") + stprof::kStprofVersion;
   bool to_stdout = false;
   for (const stprof::Output& output : config->outputs) {
-    std::string content = stprof::render(view, output.format, render_options);
-    if (auto written = stprof::write_file_atomically(output.path, content); !written) {
+    stprof::Result<std::string> content = stprof::render(view, output.format, render_options);
+    if (!content) return fail("cannot write " + output.path + ": " + content.error().message);
+    if (auto written = stprof::write_file_atomically(output.path, *content); !written) {
       return fail(written.error().message);
     }
     to_stdout = to_stdout || output.path == "-";

@@ -5,6 +5,10 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+
+#include "render/percent.h"
+#include "render/value_text.h"
 
 namespace stprof {
 namespace {
@@ -33,6 +37,37 @@ uint64_t lost_to_full_maps(const Counters& c) {
          c[STPROF_EXIT_NO_SCRATCH] + c[STPROF_EXIT_NO_TASK_CACHE];
 }
 
+const char* mode_name(ProfileMode mode) { return mode == ProfileMode::kWall ? "wall" : "cpu"; }
+
+// Wall mode: the on-CPU part of the wall time, the profile's samples times the sample period.
+uint64_t on_cpu_ns(const Profile& profile) {
+  return profile.total_samples() * profile.sample_period_ns();
+}
+
+// "stprof-bpf: wall time 12.0 s of 3 threads: on-CPU 2.10 s (17.5%), off-CPU: read 6.00 s
+// (50.0%), ..." with the off-CPU reasons largest first.
+void print_wall_time(const Profile& profile, const RecordSummary& summary, std::ostream& out) {
+  std::vector<std::pair<uint64_t, std::string>> off_cpu;
+  uint64_t wall = on_cpu_ns(profile);
+  for (const auto& [reason, ns] : summary.off_cpu_ns) {
+    off_cpu.emplace_back(ns, reason);
+    wall += ns;
+  }
+  std::sort(off_cpu.begin(), off_cpu.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  auto part = [wall](uint64_t ns) {
+    return duration_text(ns) + " (" + format_double(percent(ns, wall), "%.1f") + "%)";
+  };
+  size_t threads = profile.threads.size();
+  out << "stprof-bpf: wall time " << duration_text(wall) << " of " << threads
+      << (threads == 1 ? " thread" : " threads") << ": on-CPU " << part(on_cpu_ns(profile));
+  for (size_t i = 0; i < off_cpu.size(); i++) {
+    out << (i == 0 ? ", off-CPU: " : ", ") << off_cpu[i].second << " " << part(off_cpu[i].first);
+  }
+  out << "\n";
+}
+
 }  // namespace
 
 void print_summary(const Profile& profile, const RecordSummary& summary, bool verbose,
@@ -46,6 +81,7 @@ void print_summary(const Profile& profile, const RecordSummary& summary, bool ve
       << format_double(expected > 0 ? 100.0 * c[STPROF_SAMPLES] / expected : 0, "%.1f")
       << "% of " << profile.frequency_hz << " Hz over "
       << format_double(summary.sampled_cpu_seconds, "%.1f") << " s of CPU time sampled)\n";
+  if (summary.mode == ProfileMode::kWall) print_wall_time(profile, summary, out);
 
   std::string dropped;
   auto note = [&dropped](uint64_t n, const char* what) {
@@ -91,6 +127,11 @@ void print_summary_json(const Profile& profile, const RecordSummary& summary,
   json["threads"] = profile.threads.size();
   json["duration_seconds"] = profile.duration_seconds;
   json["frequency_hz"] = profile.frequency_hz;
+  json["mode"] = mode_name(summary.mode);
+  if (summary.mode == ProfileMode::kWall) {
+    json["on_cpu_ns"] = on_cpu_ns(profile);
+    json["off_cpu_ns"] = summary.off_cpu_ns;
+  }
   json["cpus"] = summary.cpus;
   json["cpu_ticks_sampled"] = c[STPROF_SAMPLES];
   json["sampled_cpu_seconds"] = summary.sampled_cpu_seconds;

@@ -46,11 +46,12 @@ CallNode build_call_tree(const Profile& profile, ChildOrder order) {
   for (const Sample& sample : profile.samples) {
     const ThreadInfo& thread = profile.threads[sample.thread];
     const ProcessInfo& process = profile.processes[thread.process];
+    uint64_t value = profile.value(sample);
     Builder* node = &root;
-    node->node.total += sample.count;
+    node->node.total += value;
     auto descend = [&](CallNode::Kind kind, const std::string& name) {
       node = &node->child(kind, name);
-      node->node.total += sample.count;
+      node->node.total += value;
     };
     if (shows_process(process)) {
       if (shows_container(profile, process)) descend(CallNode::Kind::kProcess, container_label(process));
@@ -59,7 +60,7 @@ CallNode build_call_tree(const Profile& profile, ChildOrder order) {
     if (shows_thread(thread)) descend(CallNode::Kind::kThread, thread_label(thread));
     if (sample.end != StackEnd::kComplete) descend(CallNode::Kind::kMarker, end_marker(sample.end));
     for (uint32_t location : sample.locations) descend(CallNode::Kind::kFrame, labels[location]);
-    node->node.self += sample.count;
+    node->node.self += value;
   }
   return finish(root, order);
 }

@@ -16,8 +16,9 @@ struct CallNode {
   enum class Kind { kRoot, kProcess, kThread, kMarker, kFrame };
   Kind kind = Kind::kRoot;
   std::string name;    // as folded output names the frame
-  uint64_t total = 0;  // samples with this node on their stack
-  uint64_t self = 0;   // samples ending at this node
+  // Profile::value summed (samples in CPU mode, nanoseconds in wall mode):
+  uint64_t total = 0;  // of the samples with this node on their stack
+  uint64_t self = 0;   // of the samples ending at this node
   std::vector<CallNode> children;
 };
 

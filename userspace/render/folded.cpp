@@ -16,6 +16,12 @@ std::string frame_text(std::string text) {
   return text;
 }
 
+// The number a line ends with: the samples of a CPU-mode profile; in wall mode the line's
+// nanoseconds (summed over its stacks first) rounded to the nearest microsecond.
+uint64_t line_value(const Profile& profile, uint64_t value) {
+  return profile.mode == ProfileMode::kWall ? (value + 500) / 1000 : value;
+}
+
 }  // namespace
 
 void render_folded(const Profile& profile, const FoldedOptions& options, std::ostream& out) {
@@ -36,9 +42,11 @@ void render_folded(const Profile& profile, const FoldedOptions& options, std::os
     if (sample.end != StackEnd::kComplete) append(end_marker(sample.end));
     for (uint32_t location : sample.locations)
       append(frame_text(location_label(profile, location)));
-    lines[line] += sample.count;
+    lines[line] += profile.value(sample);
   }
-  for (const auto& [line, count] : lines) out << line << ' ' << count << '\n';
+  for (const auto& [line, value] : lines) {
+    if (uint64_t shown = line_value(profile, value); shown > 0) out << line << ' ' << shown << '\n';
+  }
 }
 
 }  // namespace stprof

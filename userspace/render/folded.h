@@ -1,6 +1,9 @@
 // Folded stacks, the FlameGraph input format: one line per distinct stack, root first,
 // frames joined by ';', then a space and the sample count.
 //   python3.11 (1234);MainThread (1234);main (app.py:10);work (app.py:4) 42
+// In wall mode the number is microseconds of wall time (on-CPU and off-CPU), and an off-CPU
+// stack ends in its reason's frame:
+//   python3.11 (1234);MainThread (1234);main (app.py:10);recv (socket.py:7);[off-CPU: read] 1200000
 #pragma once
 
 #include <ostream>
@@ -15,7 +18,8 @@ struct FoldedOptions {
 };
 
 // Lines are sorted so the same profile always renders the same text; stacks that become
-// equal once levels are dropped are merged.
+// equal once levels are dropped are merged. A line whose number would be 0 (under 0.5 us of
+// wall time) is left out.
 void render_folded(const Profile& profile, const FoldedOptions& options, std::ostream& out);
 
 }  // namespace stprof

@@ -60,7 +60,7 @@ Format format_for_path(const std::string& path) {
 
 bool is_binary(Format format) { return format == Format::kPprof; }
 
-std::string render(const Profile& profile, Format format, const RenderOptions& options) {
+Result<std::string> render(const Profile& profile, Format format, const RenderOptions& options) {
   std::ostringstream out;
   switch (format) {
     case Format::kFolded:

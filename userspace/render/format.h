@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collate/profile.h"
+#include "util/result.h"
 
 namespace stprof {
 
@@ -30,7 +31,8 @@ struct RenderOptions {
   std::string exporter = "stprof-bpf";  // speedscope
 };
 
-// The whole output file. `profile` is usually a view (render/profile_view.h).
-std::string render(const Profile& profile, Format format, const RenderOptions& options);
+// The whole output file, or why it could not be made (only pprof's compression can fail).
+// `profile` is usually a view (render/profile_view.h).
+Result<std::string> render(const Profile& profile, Format format, const RenderOptions& options);
 
 }  // namespace stprof

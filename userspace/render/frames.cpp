@@ -29,7 +29,9 @@ std::string file_line(const Profile& profile, uint32_t location_index) {
 
 std::string location_label(const Profile& profile, uint32_t location_index) {
   const Function& function = profile.functions[profile.locations[location_index].function];
-  return profile.strings[function.name] + " (" + file_line(profile, location_index) + ")";
+  const std::string& name = profile.strings[function.name];
+  if (profile.strings[function.file].empty()) return name;
+  return name + " (" + file_line(profile, location_index) + ")";
 }
 
 const char* end_marker(StackEnd end) {

@@ -22,7 +22,8 @@ inline bool shows_container(const Profile& profile, const ProcessInfo& process) 
   return profile.container_frames && !process.container_id.empty();
 }
 std::string thread_label(const ThreadInfo& thread);     // "name (tid)"
-// "qualname (file:line)", "qualname (file)" when the line is unknown (0).
+// "qualname (file:line)", "qualname (file)" when the line is unknown (0); the name alone for a
+// frame without a file (an off-CPU leaf, "[off-CPU: read]": collate/profile.h).
 std::string location_label(const Profile& profile, uint32_t location);
 // "file:line", or "file" when the line is unknown.
 std::string file_line(const Profile& profile, uint32_t location);

@@ -1,4 +1,5 @@
-// Shares of all samples, as every text renderer prints them.
+// Shares of a profile's total value (samples, or wall time in wall mode), as every text
+// renderer prints them.
 #pragma once
 
 #include <cstdint>

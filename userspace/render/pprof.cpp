@@ -2,7 +2,7 @@
 
 #include <zlib.h>
 
-#include <stdexcept>
+#include <limits>
 #include <unordered_map>
 
 #include "render/frames.h"
@@ -28,6 +28,10 @@ class StringTable {
   std::unordered_map<std::string, int64_t> index_;
 };
 
+Error zlib_error(const std::string& call, int status) {
+  return make_error("zlib: " + call + " failed: " + zError(status));
+}
+
 }  // namespace
 
 pb::Profile pprof_message(const Profile& profile) {
@@ -37,11 +41,13 @@ pb::Profile pprof_message(const Profile& profile) {
     type->set_type(string(name));
     type->set_unit(string(unit));
   };
-  value_type(message.add_sample_type(), "samples", "count");
+  bool wall = profile.mode == ProfileMode::kWall;
+  // The first value is Profile::value, the second the on-CPU part of it.
+  value_type(message.add_sample_type(), wall ? "wall" : "samples", wall ? "nanoseconds" : "count");
   value_type(message.add_sample_type(), "cpu", "nanoseconds");
-  int64_t period = profile.frequency_hz > 0 ? 1000000000LL / profile.frequency_hz : 0;
-  value_type(message.mutable_period_type(), "cpu", "nanoseconds");
-  message.set_period(period);
+  value_type(message.mutable_period_type(), wall ? "wall" : "cpu", "nanoseconds");
+  message.set_period(static_cast<int64_t>(profile.sample_period_ns()));
+  if (wall) message.set_default_sample_type(string("wall"));
   message.set_duration_nanos(static_cast<int64_t>(profile.duration_seconds * 1e9));
 
   for (size_t i = 0; i < profile.functions.size(); i++) {
@@ -80,8 +86,8 @@ pb::Profile pprof_message(const Profile& profile) {
       out->add_location_id(*it + 1);
     }
     if (sample.end != StackEnd::kComplete) out->add_location_id(marker_location(sample.end));
-    out->add_value(static_cast<int64_t>(sample.count));
-    out->add_value(static_cast<int64_t>(sample.count) * period);
+    out->add_value(static_cast<int64_t>(profile.value(sample)));
+    out->add_value(static_cast<int64_t>(profile.cpu_ns(sample)));
     const ThreadInfo& thread = profile.threads[sample.thread];
     const ProcessInfo& process = profile.processes[thread.process];
     if (shows_process(process)) {
@@ -104,25 +110,28 @@ pb::Profile pprof_message(const Profile& profile) {
   return message;
 }
 
-std::string gzip(const std::string& data) {
-  z_stream stream{};
-  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
-    throw std::runtime_error("zlib: deflateInit2 failed");
+Result<std::string> gzip(const std::string& data) {
+  if (data.size() > std::numeric_limits<uInt>::max()) {  // zlib counts input in a uInt
+    return make_error("zlib: cannot compress " + std::to_string(data.size()) + " bytes at once");
   }
+  z_stream stream{};
+  int status =
+      deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  if (status != Z_OK) return zlib_error("deflateInit2", status);
   std::string out(deflateBound(&stream, data.size()), '\0');
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   stream.avail_in = static_cast<uInt>(data.size());
   stream.next_out = reinterpret_cast<Bytef*>(out.data());
   stream.avail_out = static_cast<uInt>(out.size());
-  int status = deflate(&stream, Z_FINISH);
+  status = deflate(&stream, Z_FINISH);
   out.resize(stream.total_out);
   deflateEnd(&stream);
-  if (status != Z_STREAM_END) throw std::runtime_error("zlib: deflate did not finish");
+  // Z_OK here: the output did not fit (it always should: deflateBound), a buffer error.
+  if (status != Z_STREAM_END) return zlib_error("deflate", status == Z_OK ? Z_BUF_ERROR : status);
   return out;
 }
 
-std::string render_pprof(const Profile& profile) {
+Result<std::string> render_pprof(const Profile& profile) {
   return gzip(pprof_message(profile).SerializeAsString());
 }
 

@@ -76,12 +76,14 @@ Profile make_view(const Profile& profile, const ViewOptions& options) {
     std::vector<uint32_t> stack;
     stack.reserve(sample.locations.size());
     for (uint32_t location : sample.locations) stack.push_back(location_map[location]);
-    builder.add(thread_map[sample.thread], std::move(stack), sample.end, sample.count);
+    builder.add(thread_map[sample.thread], std::move(stack), sample.end, sample.count,
+                sample.off_cpu_ns);
   }
   Profile view = std::move(builder.profile());
   view.frequency_hz = profile.frequency_hz;
   view.container_frames = options.container_frame && options.per_process;
   view.duration_seconds = profile.duration_seconds;
+  view.mode = profile.mode;
   return view;
 }
 

@@ -16,8 +16,9 @@ struct ViewOptions {
   bool container_frame = false; // a "container:ID" frame above processes in containers
 };
 
-// The same samples grouped as asked: stacks that become identical are merged, so the total is
-// unchanged. A merged-away level keeps one entry with id 0 (see render/frames.h).
+// The same samples grouped as asked: stacks that become identical are merged (their on-CPU
+// counts and off-CPU nanoseconds added), so the totals and the mode are unchanged. A
+// merged-away level keeps one entry with id 0 (see render/frames.h).
 Profile make_view(const Profile& profile, const ViewOptions& options);
 
 // A module path as people name it: what follows the last site-packages/ or dist-packages/

@@ -17,7 +17,7 @@ std::string json_text(const std::string& text) {
 
 struct Group {
   std::string name;
-  // root-first frame names -> (frame indices, samples); ordered like folded lines
+  // root-first frame names -> (frame indices, value); ordered like folded lines
   std::map<std::vector<std::string>, std::pair<std::vector<size_t>, uint64_t>> stacks;
   uint64_t total = 0;
 };
@@ -59,8 +59,9 @@ void render_speedscope(const Profile& profile, const SpeedscopeOptions& options,
     if (location_frames[location] == SIZE_MAX) {
       const Location& loc = profile.locations[location];
       const Function& function = profile.functions[loc.function];
-      std::string frame = "{\"name\":" + json_text(profile.strings[function.name]) +
-                          ",\"file\":" + json_text(profile.strings[function.file]);
+      const std::string& file = profile.strings[function.file];
+      std::string frame = "{\"name\":" + json_text(profile.strings[function.name]);
+      if (!file.empty()) frame += ",\"file\":" + json_text(file);  // off-CPU leaves have none
       if (loc.line > 0) frame += ",\"line\":" + std::to_string(loc.line);
       location_frames[location] = frames.size();
       frames.push_back(frame + "}");
@@ -90,8 +91,8 @@ void render_speedscope(const Profile& profile, const SpeedscopeOptions& options,
     Group& group = groups[group_of[sample.thread]];
     auto& stack = group.stacks[names];
     stack.first = std::move(indices);
-    stack.second += sample.count;
-    group.total += sample.count;
+    stack.second += profile.value(sample);
+    group.total += profile.value(sample);
   }
   std::erase_if(groups, [](const Group& group) { return group.total == 0; });
   size_t active = 0;
@@ -105,11 +106,14 @@ void render_speedscope(const Profile& profile, const SpeedscopeOptions& options,
       << "\"activeProfileIndex\":" << active << ",\n"
       << "\"shared\":{\"frames\":[";
   for (size_t f = 0; f < frames.size(); f++) out << (f ? ",\n" : "\n") << frames[f];
+  // Weights: samples in CPU mode; nanoseconds of wall time in wall mode.
+  const char* unit = profile.mode == ProfileMode::kWall ? "nanoseconds" : "none";
   out << "]},\n\"profiles\":[";
   for (size_t g = 0; g < groups.size(); g++) {
     const Group& group = groups[g];
     out << (g ? ",\n" : "\n") << "{\"type\":\"sampled\",\"name\":" << json_text(group.name)
-        << ",\"unit\":\"none\",\"startValue\":0,\"endValue\":" << group.total << ",\n\"samples\":[";
+        << ",\"unit\":\"" << unit << "\",\"startValue\":0,\"endValue\":" << group.total
+        << ",\n\"samples\":[";
     std::string weights;
     bool first = true;
     for (const auto& [names, stack] : group.stacks) {

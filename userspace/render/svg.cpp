@@ -7,6 +7,7 @@
 #include "render/call_tree.h"
 #include "render/frames.h"
 #include "render/percent.h"
+#include "render/value_text.h"
 
 namespace stprof {
 namespace {
@@ -108,10 +109,13 @@ function highlight(term) {
 ]]></script>
 )JS";
 
+// Frames are laid out in the profile's value unit (samples, or nanoseconds in wall mode): the
+// script's data-s and data-n are values too, it only ever divides them.
 struct Layout {
   std::ostream& out;
+  ProfileMode mode;
   uint64_t all;
-  double scale;  // pixels per sample
+  double scale;  // pixels per unit of value
   int height;
 };
 
@@ -161,15 +165,13 @@ void frame(const Layout& layout, const CallNode& node, uint64_t start, int depth
                 y, width, kFrameHeight - 1);
   char text_at[64];
   std::snprintf(text_at, sizeof(text_at), "x=\"%.2f\" y=\"%d\"", x + 3, y + kFrameHeight - 4);
-  char share[96];
-  std::snprintf(share, sizeof(share), "%llu sample%s (%.2f%%)",
-                static_cast<unsigned long long>(node.total), node.total == 1 ? "" : "s",
-                percent(node.total, layout.all));
+  char share[32];
+  std::snprintf(share, sizeof(share), " (%.2f%%)", percent(node.total, layout.all));
   layout.out << "<g class=\"f\" data-s=\"" << start << "\" data-n=\"" << node.total
              << "\" data-d=\"" << depth << "\"><title>" << xml_escape(name) << "\n"
-             << share << "</title><rect " << geometry << " rx=\"2\" fill=\"" << fill(node)
-             << "\"/><text " << text_at << ">" << xml_escape(label_that_fits(name, width))
-             << "</text></g>\n";
+             << amount_text(layout.mode, node.total) << share << "</title><rect " << geometry
+             << " rx=\"2\" fill=\"" << fill(node) << "\"/><text " << text_at << ">"
+             << xml_escape(label_that_fits(name, width)) << "</text></g>\n";
   for (const CallNode& child : node.children) {
     frame(layout, child, start, depth + 1);
     start += child.total;
@@ -196,8 +198,8 @@ void render_svg(const Profile& profile, const SvgOptions& options, std::ostream&
       << "<text id=\"title\" x=\"" << width / 2 << "\" y=\"22\">" << xml_escape(options.title)
       << "</text>\n";
   char subtitle[160];
-  std::snprintf(subtitle, sizeof(subtitle), "%llu samples at %d Hz over %.1f s",
-                static_cast<unsigned long long>(root.total), profile.frequency_hz,
+  std::snprintf(subtitle, sizeof(subtitle), "%s at %d Hz over %.1f s",
+                amount_text(profile.mode, root.total).c_str(), profile.frequency_hz,
                 profile.duration_seconds);
   out << "<text id=\"subtitle\" x=\"" << width / 2 << "\" y=\"40\">" << subtitle << "</text>\n"
       << "<text id=\"reset\" class=\"button off\" x=\"" << kPad << "\" y=\"22\">Reset zoom</text>\n"
@@ -208,7 +210,8 @@ void render_svg(const Profile& profile, const SvgOptions& options, std::ostream&
       << "\" style=\"text-anchor: end\"></text>\n"
       << "<g id=\"frames\">\n";
   if (root.total > 0) {
-    Layout layout{out, root.total, (width - 2.0 * kPad) / static_cast<double>(root.total), height};
+    Layout layout{out, profile.mode, root.total,
+                  (width - 2.0 * kPad) / static_cast<double>(root.total), height};
     frame(layout, root, 0, 0);
   }
   out << "</g>\n<text id=\"details\" x=\"" << kPad << "\" y=\"" << height - 10 << "\"> </text>\n"

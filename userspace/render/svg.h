@@ -1,8 +1,9 @@
 // A self-contained interactive flame graph (SVG with a small embedded script, no external
 // resources), in the spirit of FlameGraph's flamegraph.pl: the root at the bottom, a frame's
-// width is its share of samples, siblings in name order. In a browser: hover shows the name,
-// samples and share; click zooms into a frame (ancestors stay, faded); the search box
-// highlights frames whose name contains the text and shows their share; Reset zoom / Escape.
+// width is its share of samples (of wall time in wall mode), siblings in name order. In a
+// browser: hover shows the name, samples (or time) and share; click zooms into a frame
+// (ancestors stay, faded); the search box highlights frames whose name contains the text and
+// shows their share; Reset zoom / Escape.
 #pragma once
 
 #include <ostream>

@@ -7,8 +7,18 @@
 
 #include "render/frames.h"
 #include "render/percent.h"
+#include "render/value_text.h"
 
 namespace stprof {
+namespace {
+
+// `text` right-aligned in `columns` terminal columns ("µs" takes one column per character).
+std::string right_aligned(const std::string& text, size_t columns) {
+  size_t used = display_width(text);
+  return std::string(columns > used ? columns - used : 0, ' ') + text;
+}
+
+}  // namespace
 
 std::vector<TopRow> top_rows(const Profile& profile) {
   std::vector<TopRow> rows(profile.locations.size());
@@ -18,9 +28,9 @@ std::vector<TopRow> top_rows(const Profile& profile) {
     for (uint32_t location : sample.locations) {
       if (last_seen[location] == s) continue;  // recursion: once per sample
       last_seen[location] = s;
-      rows[location].total += sample.count;
+      rows[location].total += profile.value(sample);
     }
-    if (!sample.locations.empty()) rows[sample.locations.back()].self += sample.count;
+    if (!sample.locations.empty()) rows[sample.locations.back()].self += profile.value(sample);
   }
   for (size_t i = 0; i < rows.size(); i++) {
     const Function& function = profile.functions[profile.locations[i].function];
@@ -35,31 +45,35 @@ std::vector<TopRow> top_rows(const Profile& profile) {
   return rows;
 }
 
-std::vector<std::string> top_table(const std::vector<TopRow>& rows, uint64_t all_samples,
-                                   size_t max_rows, size_t width) {
+std::vector<std::string> top_table(const std::vector<TopRow>& rows, uint64_t all,
+                                   ProfileMode mode, size_t max_rows, size_t width) {
   size_t shown = std::min(rows.size(), max_rows);
   size_t function_width = 8;  // "function"
   for (size_t i = 0; i < shown; i++) {
     function_width = std::max(function_width, display_width(rows[i].function));
   }
-  constexpr size_t kNumbers = 27;  // the three number columns and their gaps
-  if (width != std::numeric_limits<size_t>::max() && width > kNumbers) {
-    function_width = std::min(function_width, std::max<size_t>(16, (width - kNumbers) * 3 / 5));
+  // The third column: self samples, or self wall time.
+  std::string unit = mode == ProfileMode::kWall ? "wall time" : "samples";
+  size_t value_width = std::max<size_t>(8, unit.size());
+  size_t numbers = 19 + value_width;  // the three number columns and their gaps
+  if (width != std::numeric_limits<size_t>::max() && width > numbers) {
+    function_width = std::min(function_width, std::max<size_t>(16, (width - numbers) * 3 / 5));
   }
   auto pad = [function_width](const std::string& function) {
     std::string cell = truncate_to_width(function, function_width);
     return cell + std::string(function_width - display_width(cell), ' ');
   };
   std::vector<std::string> lines;
-  char numbers[96];
-  std::snprintf(numbers, sizeof(numbers), "%6s  %7s  %8s  ", "self%", "total%", "samples");
-  lines.push_back(numbers + pad("function") + "  file:line");
+  char shares[64];
+  std::snprintf(shares, sizeof(shares), "%6s  %7s  ", "self%", "total%");
+  lines.push_back(shares + right_aligned(unit, value_width) + "  " + pad("function") +
+                  "  file:line");
   for (size_t i = 0; i < shown; i++) {
     const TopRow& row = rows[i];
-    std::snprintf(numbers, sizeof(numbers), "%5.1f%%  %6.1f%%  %8llu  ",
-                  percent(row.self, all_samples), percent(row.total, all_samples),
-                  static_cast<unsigned long long>(row.self));
-    lines.push_back(numbers + pad(row.function) + "  " + row.file_line);
+    std::snprintf(shares, sizeof(shares), "%5.1f%%  %6.1f%%  ", percent(row.self, all),
+                  percent(row.total, all));
+    lines.push_back(shares + right_aligned(value_text(mode, row.self), value_width) + "  " +
+                    pad(row.function) + "  " + row.file_line);
   }
   for (std::string& line : lines) {
     while (!line.empty() && line.back() == ' ') line.pop_back();
@@ -70,7 +84,7 @@ std::vector<std::string> top_table(const std::vector<TopRow>& rows, uint64_t all
 
 void render_top(const Profile& profile, const TopOptions& options, std::ostream& out) {
   std::vector<TopRow> rows = top_rows(profile);
-  uint64_t all = profile.total_samples();
+  uint64_t all = profile.total_value();
   size_t kept = 0;
   uint64_t left_out_self = 0;
   for (const TopRow& row : rows) {
@@ -83,7 +97,7 @@ void render_top(const Profile& profile, const TopOptions& options, std::ostream&
   size_t left_out = rows.size() - kept;
   rows.resize(kept);
   for (const std::string& line :
-       top_table(rows, all, rows.size(), std::numeric_limits<size_t>::max())) {
+       top_table(rows, all, profile.mode, rows.size(), std::numeric_limits<size_t>::max())) {
     out << line << '\n';
   }
   if (left_out) {

@@ -5,6 +5,7 @@
 
 #include "render/call_tree.h"
 #include "render/percent.h"
+#include "render/value_text.h"
 
 namespace stprof {
 namespace {
@@ -24,9 +25,9 @@ void print(const CallNode& node, uint64_t all, double min_percent, size_t depth,
 void render_tree(const Profile& profile, const TreeOptions& options, std::ostream& out) {
   CallNode root = build_call_tree(profile, ChildOrder::kByTotal);
   char header[160];
-  std::snprintf(header, sizeof(header),
-                "%6s  %6s  call tree of %llu samples (nodes under %g%% left out)\n", "total%",
-                "self%", static_cast<unsigned long long>(root.total), options.min_percent);
+  std::snprintf(header, sizeof(header), "%6s  %6s  call tree of %s (nodes under %g%% left out)\n",
+                "total%", "self%", amount_text(profile.mode, root.total).c_str(),
+                options.min_percent);
   out << header;
   for (const CallNode& child : root.children) print(child, root.total, options.min_percent, 0, out);
 }
