@@ -29,6 +29,7 @@ namespace {
 bool same_layout(const CPythonLayout& a, const CPythonLayout& b) {
   return std::memcmp(&a.walker, &b.walker, sizeof(a.walker)) == 0 &&
          a.runtime_interpreters_head == b.runtime_interpreters_head &&
+         a.runtime_gil == b.runtime_gil &&
          a.code_filename == b.code_filename && a.code_name == b.code_name &&
          a.code_qualname == b.code_qualname && a.code_linetable == b.code_linetable &&
          a.code_firstlineno == b.code_firstlineno &&
@@ -55,6 +56,13 @@ void check_debug_offsets(int minor, std::span<const uint8_t> table) {
   FUZZ_CHECK(layout.code_firstlineno == before.code_firstlineno);
   FUZZ_CHECK(layout.walker.code_fingerprint == before.walker.code_fingerprint);
   FUZZ_CHECK(layout.walker.code_fingerprint_size == before.walker.code_fingerprint_size);
+  // A GIL the sampler reads lies where its static size says: `locked` (an int) and
+  // `last_holder` (a pointer) inside it.
+  FUZZ_CHECK(layout.walker.gil_size == before.walker.gil_size);
+  if (layout.runtime_gil != 0) {
+    FUZZ_CHECK(layout.walker.gil_locked + 4u <= layout.walker.gil_size);
+    FUZZ_CHECK(layout.walker.gil_last_holder + 8u <= layout.walker.gil_size);
+  }
 }
 
 }  // namespace

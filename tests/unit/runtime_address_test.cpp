@@ -255,6 +255,8 @@ void expect_inspect_matches_interpreter(const std::string& python,
   EXPECT_TRUE(process.binary.ends_with(expected_binary_suffix)) << process.binary;
   EXPECT_EQ(process.walker().interpreters_head_addr,
             report->runtime + process.layout.runtime_interpreters_head);
+  EXPECT_NE(process.layout.runtime_gil, 0u);
+  EXPECT_EQ(process.walker().gil_addr, report->runtime + process.layout.runtime_gil);
 
   std::optional<std::string> stat_text =
       read_text_file("/proc/" + std::to_string(child.pid()) + "/stat");

@@ -94,6 +94,29 @@ int main(void) {
 #endif
   P("interp_size", sizeof(PyInterpreterState));
 
+  /* ---- the main interpreter's GIL (struct _gil_runtime_state, Include/internal/pycore_gil.h) ----
+   * 3.8-3.11: one GIL for the process, _PyRuntime.ceval.gil. 3.12+: one per interpreter,
+   * PyInterpreterState._gil, of which the main interpreter's is inside _PyRuntime
+   * (_main_interpreter, its last field); interp->ceval.gil points at the GIL in use. */
+#if PY_VERSION_HEX < 0x030C0000
+  P("runtime_gil", offsetof(_PyRuntimeState, ceval.gil));
+#else
+  P("runtime_main_interpreter", offsetof(_PyRuntimeState, _main_interpreter));
+  /* It is the last field, so the sizes _Py_DebugOffsets publishes (3.13+) locate it. */
+  _Static_assert(offsetof(_PyRuntimeState, _main_interpreter) ==
+                     sizeof(_PyRuntimeState) - sizeof(PyInterpreterState),
+                 "_main_interpreter ends _PyRuntimeState");
+  P("interp_gil", offsetof(PyInterpreterState, _gil));
+  P("interp_ceval_gil", offsetof(PyInterpreterState, ceval.gil));
+  P("runtime_gil",
+    offsetof(_PyRuntimeState, _main_interpreter) + offsetof(PyInterpreterState, _gil));
+#endif
+  P("gil_size", sizeof(struct _gil_runtime_state));
+  P("gil_locked", offsetof(struct _gil_runtime_state, locked));
+  P("gil_locked_size", sizeof(((struct _gil_runtime_state *)0)->locked));
+  P("gil_last_holder", offsetof(struct _gil_runtime_state, last_holder));
+  P("gil_last_holder_size", sizeof(((struct _gil_runtime_state *)0)->last_holder));
+
   /* ---- current frame ---- */
 #if PY_VERSION_HEX < 0x030B0000
   P("tstate_frame", offsetof(PyThreadState, frame));
@@ -289,6 +312,14 @@ int main(void) {
    * binary reports 8 bytes more than its headers give the host's compiler; unused there). */
   D(interpreter_state.size, sizeof(PyInterpreterState));
 #endif
+  /* The GIL fields are offsets into PyInterpreterState (_gil.locked, not locked). The table
+   * does not say where the main interpreter is; it is _PyRuntime's last field, so the live
+   * check derives it from runtime_state.size and interpreter_state.size. */
+  D(interpreter_state.ceval_gil, offsetof(PyInterpreterState, ceval.gil));
+  D(interpreter_state.gil_runtime_state, offsetof(PyInterpreterState, _gil));
+  D(interpreter_state.gil_runtime_state_enabled, 0); /* offsetof(..., enabled) if free-threaded */
+  D(interpreter_state.gil_runtime_state_locked, offsetof(PyInterpreterState, _gil.locked));
+  D(interpreter_state.gil_runtime_state_holder, offsetof(PyInterpreterState, _gil.last_holder));
   D(thread_state.next, offsetof(PyThreadState, next));
   D(thread_state.interp, offsetof(PyThreadState, interp));
   D(thread_state.current_frame, offsetof(PyThreadState, current_frame));

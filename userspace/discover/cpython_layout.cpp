@@ -6,13 +6,25 @@ namespace {
 // Every number below was printed by tools/cpython-offsets/probe.c (offsetof/sizeof against the
 // interpreter's own headers, compiled with -DPy_BUILD_CORE) and checked on a live process by
 // `tools/cpython-offsets/run --live` (a walk of /proc/PID/mem with these numbers, compared with
-// sys._current_frames(); for 3.13+ also against the _Py_DebugOffsets table in _PyRuntime).
+// sys._current_frames(); for 3.13+ also against the _Py_DebugOffsets table in _PyRuntime; the
+// GIL fields with one thread holding the GIL, one waiting for it, one waiting for a lock).
 // All are for x86-64 GIL builds (neither Py_DEBUG nor Py_GIL_DISABLED).
 //
 // Fingerprint windows never include co_flags (third-party profilers and JITs set private bits
 // in it while the code object lives), co_weakreflist, co_extra, caches or
 // monitoring/instrumentation state. They do include 3.12+'s co_version, the code object's serial
 // (see stprof_code_has_serial in stprof_abi.h).
+
+// struct _gil_runtime_state (Include/internal/pycore_gil.h) is the same in every supported minor
+// (GIL builds): interval, last_holder (a PyThreadState*) at 8, locked (an int) at 16,
+// switch_number, then cond, mutex, switch_cond and switch_mutex (pthread types: the futexes a
+// thread waiting for the GIL sleeps on), 208 bytes. Only where it is changes: `runtime_gil`.
+void set_gil(CPythonLayout& l, uint32_t runtime_gil) {
+  l.runtime_gil = runtime_gil;
+  l.walker.gil_size = 208;
+  l.walker.gil_locked = 16;
+  l.walker.gil_last_holder = 8;
+}
 
 // CPython 3.8: Include/internal/pycore_pystate.h (_PyRuntimeState, struct _is),
 // Include/cpython/pystate.h (struct _ts), Include/frameobject.h (PyFrameObject), Include/code.h,
@@ -53,14 +65,21 @@ CPythonLayout layout_38() {
   l.unicode_state = 32;
   l.unicode_ascii_data = 48;    // sizeof(PyASCIIObject) (still has wstr)
   l.unicode_compact_data = 72;  // sizeof(PyCompactUnicodeObject)
+  set_gil(l, 1152);             // _PyRuntime.ceval.gil (struct _ceval_runtime_state, same header)
   return l;
 }
 
 // CPython 3.9: the runtime and interpreter structs moved to Include/internal/pycore_runtime.h
 // and pycore_interp.h, PyFrameObject and PyCodeObject to Include/cpython/frameobject.h and
-// cpython/code.h; every offset is unchanged from 3.8. Probed on pyenv's 3.9.18 and Debian
-// bullseye's 3.9.2 (identical).
-CPythonLayout layout_39() { return layout_38(); }
+// cpython/code.h; every offset but the GIL's is unchanged from 3.8. Probed on pyenv's 3.9.18
+// and Debian bullseye's 3.9.2 (identical).
+CPythonLayout layout_39() {
+  CPythonLayout l = layout_38();
+  // _PyRuntime.ceval.gil (pycore_runtime.h): _PyRuntimeState.gc moved into
+  // PyInterpreterState, so the GIL comes earlier.
+  set_gil(l, 352);
+  return l;
+}
 
 // CPython 3.10: f_lasti counts 2-byte code units (Include/cpython/frameobject.h, where
 // f_stackdepth replaced f_stacktop) and co_linetable replaced co_lnotab at the same offset, 120
@@ -71,6 +90,8 @@ CPythonLayout layout_310() {
   l.walker.frame_window = 100;
   l.walker.instr_kind = STPROF_INSTR_LASTI_UNITS;
   l.line_table = LineTableFormat::kLinetable310;
+  // The GIL stays at _PyRuntime.ceval.gil, 352 (pycore_runtime.h; PyInterpreterState.ceval
+  // has one of its own only in EXPERIMENTAL_ISOLATED_SUBINTERPRETERS builds).
   return l;
 }
 
@@ -105,6 +126,7 @@ CPythonLayout layout_311() {
   l.code_firstlineno = 72;
   l.code_first_traceable = 168;  // _co_firsttraceable
   l.line_table = LineTableFormat::kLocationTable;
+  set_gil(l, 360);               // _PyRuntime.ceval.gil (pycore_runtime.h)
   return l;
 }
 
@@ -149,6 +171,12 @@ CPythonLayout layout_312() {
   l.line_table = LineTableFormat::kLocationTable;
   l.unicode_ascii_data = 40;    // sizeof(PyASCIIObject)
   l.unicode_compact_data = 56;  // sizeof(PyCompactUnicodeObject)
+  // One GIL per interpreter (pycore_interp.h: PyInterpreterState._gil; ceval.gil points at the
+  // one in use, the main interpreter's own). The main interpreter is _PyRuntime's last field,
+  // _main_interpreter (pycore_runtime.h): 76392 + _gil at 1040. It comes after the static
+  // objects (strings, small ints), so a patch release that adds a static string moves it (3.13.0
+  // to 3.13.5 did); 3.12 publishes no _Py_DebugOffsets to correct it. Probed on 3.12.1 only.
+  set_gil(l, 77432);
   return l;
 }
 
@@ -175,6 +203,10 @@ CPythonLayout layout_313() {
   l.walker.tstate_interp = 16;
   l.walker.interp_code_epoch = 17000;
   l.walker.code_epoch_size = 4;
+  // _PyRuntime._main_interpreter._gil (pycore_runtime.h, pycore_interp.h): 88400 + 7752 in
+  // 3.13.5. 3.13.0 has 88352 + 7752: a later patch added a static string (str_replace_inf,
+  // pycore_global_strings.h) before _main_interpreter. debug_offsets.cpp takes the target's own.
+  set_gil(l, 96152);
   return l;
 }
 
@@ -198,6 +230,9 @@ CPythonLayout layout_314() {
   // _Py_DebugOffsets for out-of-process tools that cache code objects, as the sampler does).
   l.walker.interp_code_epoch = 7992;
   l.walker.code_epoch_size = 8;
+  // _PyRuntime._main_interpreter._gil (pycore_runtime_structs.h, where _main_interpreter is
+  // declared the last field; pycore_interp_structs.h): 90752 + 7784.
+  set_gil(l, 98536);
   return l;
 }
 
@@ -214,6 +249,7 @@ CPythonLayout layout_315() {
   l.walker.interp_threads_head = 7336;
   l.walker.tstate_thread_id = 176;
   l.walker.interp_code_epoch = 7944;   // _code_object_generation
+  set_gil(l, 128064);                  // _PyRuntime._main_interpreter._gil: 120328 + 7736
   return l;
 }
 

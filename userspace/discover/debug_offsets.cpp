@@ -33,10 +33,15 @@ namespace {
 //   unicode_state, unicode_length  unicode_object.state/length
 //   unicode_ascii_data             unicode_object.asciiobject_size
 //   unicode_compact_data           unicode_object.compactunicodeobject_size (3.15 only)
+//   runtime_gil                    runtime_state.size - interpreter_state.size (where the main
+//                                  interpreter is) + interpreter_state.gil_runtime_state
+//   walker.gil_locked              interpreter_state.gil_runtime_state_locked - gil_runtime_state
+//   walker.gil_last_holder         interpreter_state.gil_runtime_state_holder - gil_runtime_state
+//                                  (all three, or no GIL: see take_gil)
 // Which stay static (cpython_layout.cpp): walker.cframe_current_frame (-1), instr_kind,
 // owner_first_non_python, code_pointer_mask, code_fingerprint/code_fingerprint_size (checked:
 // code_object.argcount, firstlineno, filename, name and qualname must be where the window
-// expects them), line_table,
+// expects them), line_table, walker.gil_size,
 // unicode_compact_data before 3.15.
 
 // Where the static layouts put co_argcount (3.12+): right after co_flags, in the window's first
@@ -51,6 +56,7 @@ constexpr uint16_t kFreeThreadedAt = 16;  // uint64_t free_threaded, every minor
 // the table (offsetof(_Py_DebugOffsets, ...)), every member a uint64_t. 0: not in this minor.
 struct TableDescription {
   uint16_t size;  // bytes read: the end of the last member below
+  uint16_t runtime_size;
   uint16_t runtime_interpreters_head;
   uint16_t interp_next;
   uint16_t interp_threads_head;
@@ -59,6 +65,9 @@ struct TableDescription {
   uint16_t tstate_thread_id;
   uint16_t tstate_interp;
   uint16_t interp_size;
+  uint16_t interp_gil;         // gil_runtime_state: PyInterpreterState._gil
+  uint16_t interp_gil_locked;  // gil_runtime_state_locked: PyInterpreterState._gil.locked
+  uint16_t interp_gil_holder;  // gil_runtime_state_holder: PyInterpreterState._gil.last_holder
   uint16_t interp_code_object_generation;
   // Sizes of PyInterpreterState at which the static code epoch was probed (minors whose table
   // does not publish one); 0: unused.
@@ -90,6 +99,7 @@ struct TableDescription {
 // trixie's 3.13.5 and pyenv's 3.13.0 headers agree.
 constexpr TableDescription kTable313 = {
     .size = 568,
+    .runtime_size = 24,
     .runtime_interpreters_head = 40,
     .interp_next = 64,
     .interp_threads_head = 72,
@@ -98,6 +108,9 @@ constexpr TableDescription kTable313 = {
     .tstate_thread_id = 192,
     .tstate_interp = 176,
     .interp_size = 48,
+    .interp_gil = 120,
+    .interp_gil_locked = 136,
+    .interp_gil_holder = 144,
     .interp_code_object_generation = 0,
     .static_epoch_interp_sizes = {194968 /* 3.13.0 */, 194976 /* 3.13.5 */},
     .frame_previous = 232,
@@ -125,6 +138,7 @@ constexpr TableDescription kTable313 = {
 // sections. Debian sid's 3.14.10.
 constexpr TableDescription kTable314 = {
     .size = 648,
+    .runtime_size = 24,
     .runtime_interpreters_head = 40,
     .interp_next = 64,
     .interp_threads_head = 72,
@@ -133,6 +147,9 @@ constexpr TableDescription kTable314 = {
     .tstate_thread_id = 216,
     .tstate_interp = 200,
     .interp_size = 48,
+    .interp_gil = 128,
+    .interp_gil_locked = 144,
+    .interp_gil_holder = 152,
     .interp_code_object_generation = 160,
     .static_epoch_interp_sizes = {},
     .frame_previous = 256,
@@ -160,6 +177,7 @@ constexpr TableDescription kTable314 = {
 // unicode_object gained compactunicodeobject_size. Debian sid's 3.15.2.
 constexpr TableDescription kTable315 = {
     .size = 752,
+    .runtime_size = 24,
     .runtime_interpreters_head = 40,
     .interp_next = 64,
     .interp_threads_head = 72,
@@ -168,6 +186,9 @@ constexpr TableDescription kTable315 = {
     .tstate_thread_id = 240,
     .tstate_interp = 200,
     .interp_size = 48,
+    .interp_gil = 128,
+    .interp_gil_locked = 144,
+    .interp_gil_holder = 152,
     .interp_code_object_generation = 160,
     .static_epoch_interp_sizes = {},
     .frame_previous = 320,
@@ -258,6 +279,40 @@ void take_code_epoch(const TableDescription& d, std::span<const uint8_t> table,
   }
 }
 
+// The main interpreter's GIL. The table does not say where the main interpreter is, but it is
+// _PyRuntimeState's last field (_main_interpreter: Include/internal/pycore_runtime.h, and from
+// 3.14 pycore_runtime_structs.h, which requires it to stay last), so it starts at
+// runtime_state.size - interpreter_state.size; the table gives the GIL's place in it and that of
+// locked and last_holder (offsets into PyInterpreterState). This follows patch releases that
+// move _main_interpreter (3.13.0 to 3.13.5 did). The GIL's size is not published: the static one
+// is kept and the published fields must lie inside it. Never an error: when the numbers do not
+// fit, the GIL is unknown (runtime_gil 0) and the process is profiled without it.
+void take_gil(const TableDescription& d, std::span<const uint8_t> table, CPythonLayout& layout) {
+  stprof_process& w = layout.walker;
+  uint64_t runtime_size = u64_at(table, d.runtime_size);
+  uint64_t interp_size = u64_at(table, d.interp_size);
+  uint64_t gil = u64_at(table, d.interp_gil);
+  uint64_t locked = u64_at(table, d.interp_gil_locked);
+  uint64_t holder = u64_at(table, d.interp_gil_holder);
+  // Each field of the GIL at `at` in PyInterpreterState, `size` bytes: inside the GIL.
+  auto in_gil = [&](uint64_t at, uint64_t size) {
+    return at >= gil && at - gil <= w.gil_size && size <= w.gil_size - (at - gil);
+  };
+  uint64_t main = runtime_size - interp_size;
+  bool fits = w.gil_size > 0 && interp_size > 0 && runtime_size > interp_size && gil > 0 &&
+              interp_size >= w.gil_size && gil <= interp_size - w.gil_size &&
+              in_gil(locked, sizeof(int32_t)) && in_gil(holder, sizeof(uint64_t)) &&
+              gil <= std::numeric_limits<uint32_t>::max() &&
+              main <= std::numeric_limits<uint32_t>::max() - gil;
+  if (!fits) {
+    layout.runtime_gil = 0;
+    return;
+  }
+  layout.runtime_gil = static_cast<uint32_t>(main + gil);
+  w.gil_locked = static_cast<uint16_t>(locked - gil);
+  w.gil_last_holder = static_cast<uint16_t>(holder - gil);
+}
+
 }  // namespace
 
 size_t debug_offsets_size(const PythonVersion& version) {
@@ -325,6 +380,7 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
          out.unicode_compact_data);
   if (t.error()) return make_error(*t.error());
   take_code_epoch(*d, table, w);
+  take_gil(*d, table, out);
 
   // The sampler reads one window per frame: it must reach the end of the furthest field
   // (previous, executable and instr_ptr are 8-byte pointers, owner a char).

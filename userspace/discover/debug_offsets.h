@@ -20,7 +20,8 @@ size_t debug_offsets_size(const PythonVersion& version);
 // cookie "xdebugpy", a `version` of the same major.minor as `version`, a GIL build, and that every
 // offset the profiler takes fits its field; then overwrites those fields of `layout` (which
 // layout_for(version) made) with the table's values. On error `layout` is left unchanged and the
-// message says what is wrong with the table (not which file it came from).
+// message says what is wrong with the table (not which file it came from). GIL numbers that do
+// not fit are no error: the GIL is then unknown (runtime_gil 0).
 Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const uint8_t> table,
                                  CPythonLayout& layout);
 
