@@ -175,8 +175,10 @@ CPythonLayout layout_312() {
   // one in use, the main interpreter's own). The main interpreter is _PyRuntime's last field,
   // _main_interpreter (pycore_runtime.h): 76392 + _gil at 1040. It comes after the static
   // objects (strings, small ints), so a patch release that adds a static string moves it (3.13.0
-  // to 3.13.5 did); 3.12 publishes no _Py_DebugOffsets to correct it. Probed on 3.12.1 only.
+  // to 3.13.5 did); 3.12 publishes no _Py_DebugOffsets to correct it, but _PyRuntime's size
+  // moves with it. Probed on 3.12.1, whose _PyRuntime is 459944 bytes.
   set_gil(l, 77432);
+  l.runtime_gil_probed_size = 459944;
   return l;
 }
 
@@ -205,8 +207,10 @@ CPythonLayout layout_313() {
   l.walker.code_epoch_size = 4;
   // _PyRuntime._main_interpreter._gil (pycore_runtime.h, pycore_interp.h): 88400 + 7752 in
   // 3.13.5. 3.13.0 has 88352 + 7752: a later patch added a static string (str_replace_inf,
-  // pycore_global_strings.h) before _main_interpreter. debug_offsets.cpp takes the target's own.
+  // pycore_global_strings.h) before _main_interpreter. debug_offsets.cpp takes the target's own,
+  // so the size correction of 3.12 is not needed.
   set_gil(l, 96152);
+  l.runtime_gil_probed_size = 0;
   return l;
 }
 
@@ -259,6 +263,14 @@ CPythonLayout derived(CPythonLayout layout) {
 }
 
 }  // namespace
+
+void gil_moved_to_runtime_size(CPythonLayout& layout, uint64_t runtime_size) {
+  if (!layout.runtime_gil || !layout.runtime_gil_probed_size || !runtime_size) return;
+  int64_t moved = static_cast<int64_t>(runtime_size) - static_cast<int64_t>(layout.runtime_gil_probed_size);
+  int64_t gil = static_cast<int64_t>(layout.runtime_gil) + moved;
+  bool fits = gil > 0 && static_cast<uint64_t>(gil) + layout.walker.gil_size <= runtime_size;
+  layout.runtime_gil = fits ? static_cast<uint32_t>(gil) : 0;
+}
 
 void derive_walker_fields(CPythonLayout& layout) {
   layout.walker.code_name = layout.code_qualname ? layout.code_qualname : layout.code_name;

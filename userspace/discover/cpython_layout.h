@@ -20,6 +20,11 @@ struct CPythonLayout {
   // (walker.gil_addr is filled in per process from it); 0: unknown. Its size and the offsets of
   // `locked` and `last_holder` are in walker.gil_size/gil_locked/gil_last_holder.
   uint32_t runtime_gil = 0;
+  // For a minor whose GIL is in the main interpreter, _PyRuntime's last field, behind static
+  // objects a patch release may add to, and which publishes no _Py_DebugOffsets (3.12):
+  // sizeof(_PyRuntimeState) where runtime_gil was probed. In a _PyRuntime of another size the
+  // GIL has moved by the difference (see gil_moved_to_runtime_size). 0: runtime_gil holds as is.
+  uint64_t runtime_gil_probed_size = 0;
 
   // Code object fields read by userspace symbolization (PyCodeObject).
   uint16_t code_filename = 0;
@@ -43,6 +48,10 @@ struct CPythonLayout {
   uint16_t unicode_ascii_data = 48;
   uint16_t unicode_compact_data = 72;
 };
+
+// Moves runtime_gil by how much larger `runtime_size` (the target's _PyRuntime symbol size) is
+// than runtime_gil_probed_size, when that is set.
+void gil_moved_to_runtime_size(CPythonLayout& layout, uint64_t runtime_size);
 
 // Sets the walker fields that follow from the userspace ones (the name and str fields read for
 // the fingerprint); call after changing any of those.

@@ -16,7 +16,10 @@ Result<std::optional<PythonBinary>> read_python_binary(UniqueFd fd, const std::s
   std::optional<ElfSymbol> runtime = elf->find_symbol("_PyRuntime");
   if (!runtime && !elf->find_symbol("Py_Initialize")) return std::optional<PythonBinary>();
   PythonBinary binary;
-  if (runtime) binary.runtime_vaddr = runtime->value;
+  if (runtime) {
+    binary.runtime_vaddr = runtime->value;
+    binary.runtime_size = runtime->size;
+  }
   if (std::optional<ElfSymbol> code_type = elf->find_symbol("PyCode_Type")) {
     binary.code_type_vaddr = code_type->value;
   }

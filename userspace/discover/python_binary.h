@@ -21,6 +21,7 @@ struct PythonBinary {
   // _PyRuntime in the file's address space; nullopt for CPython before 3.7 (2.7, 3.6), which
   // is recognised by its Py_Initialize only so that it can be named in a warning.
   std::optional<uint64_t> runtime_vaddr;
+  uint64_t runtime_size = 0;  // _PyRuntime's symbol size: sizeof(_PyRuntimeState)
   // PyCode_Type in the file's address space (exported by every CPython): its tp_dealloc is
   // where code objects are freed.
   std::optional<uint64_t> code_type_vaddr;

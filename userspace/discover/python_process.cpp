@@ -106,6 +106,7 @@ ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
     }
     Result<CPythonLayout> layout = layout_for(*python.version);
     if (!layout) return fail(Status::kUnsupported, who + ": " + layout.error().message);
+    gil_moved_to_runtime_size(*layout, python.runtime_size);
     if (debug_offsets_size(*python.version) > 0) {
       Result<void> applied = apply_debug_offsets(*python.version, python.debug_offsets, *layout);
       if (!applied) {
