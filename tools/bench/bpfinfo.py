@@ -1,9 +1,11 @@
 """Reading a loaded BPF program's bpf_prog_info (run time, run count, sizes, verified
 instructions) through the bpf(2) syscall, with ctypes only. bookworm's bpftool 7.1 prints
-run_time_ns/run_cnt but not verified_insns, so the harness reads the info itself."""
+run_time_ns/run_cnt but not verified_insns, so the harness reads the info itself. Also empty
+programs on cpu-clock perf events and on sched_switch, loaded the same way: the floors."""
 import ctypes
 import os
 import re
+import struct
 
 _SYS_BPF = 321  # x86-64
 _BPF_PROG_GET_FD_BY_ID = 13
@@ -110,6 +112,24 @@ def sampler_prog(pid, prefix="stprof_sample"):
     return None
 
 
+class _Attached:
+    """A program this process loaded (prog_fd, or None) and the file descriptors that attach it
+    (fds): its run statistics, and close() to detach and unload it."""
+    prog_fd = None
+    fds = ()
+
+    def info(self):
+        info = ProgInfo()
+        attr = _GetInfo(bpf_fd=self.prog_fd, info_len=ctypes.sizeof(info), info=ctypes.addressof(info))
+        _bpf(_BPF_OBJ_GET_INFO_BY_FD, attr)
+        return {"run_time_ns": info.run_time_ns, "run_cnt": info.run_cnt}
+
+    def close(self):
+        for fd in list(self.fds) + ([self.prog_fd] if self.prog_fd is not None else []):
+            os.close(fd)
+        self.fds, self.prog_fd = [], None
+
+
 # ---- a null perf_event program, to calibrate what a sample costs on this machine with no work --
 
 _BPF_PROG_LOAD = 5
@@ -120,12 +140,18 @@ _SYS_PERF_EVENT_OPEN = 298  # x86-64
 
 
 class _ProgLoad(ctypes.Structure):
+    # union bpf_attr for BPF_PROG_LOAD up to attach_btf_obj_fd.
     _fields_ = [("prog_type", ctypes.c_uint32), ("insn_cnt", ctypes.c_uint32),
                 ("insns", ctypes.c_uint64), ("license", ctypes.c_uint64),
                 ("log_level", ctypes.c_uint32), ("log_size", ctypes.c_uint32),
                 ("log_buf", ctypes.c_uint64), ("kern_version", ctypes.c_uint32),
                 ("prog_flags", ctypes.c_uint32), ("prog_name", ctypes.c_char * 16),
-                ("pad", ctypes.c_uint8 * 64)]
+                ("prog_ifindex", ctypes.c_uint32), ("expected_attach_type", ctypes.c_uint32),
+                ("prog_btf_fd", ctypes.c_uint32), ("func_info_rec_size", ctypes.c_uint32),
+                ("func_info", ctypes.c_uint64), ("func_info_cnt", ctypes.c_uint32),
+                ("line_info_rec_size", ctypes.c_uint32), ("line_info", ctypes.c_uint64),
+                ("line_info_cnt", ctypes.c_uint32), ("attach_btf_id", ctypes.c_uint32),
+                ("attach_btf_obj_fd", ctypes.c_uint32), ("pad", ctypes.c_uint8 * 64)]
 
 
 class _PerfEventAttr(ctypes.Structure):
@@ -135,14 +161,15 @@ class _PerfEventAttr(ctypes.Structure):
                 ("pad", ctypes.c_uint8 * 64)]
 
 
-class NullSampler:
+class NullSampler(_Attached):
     """`r0 = 0; exit` attached to a cpu-clock event at frequency_hz on every CPU, as stprof-bpf
     attaches its sampler. Its run time per sample is the floor: entering a BPF program from the
     perf overflow path plus the two clock reads of kernel.bpf_stats_enabled. With program=False
-    the events have no program at all: what the timer interrupts alone cost."""
+    the events have no program at all: what the timer interrupts alone cost. With threads_of (a
+    pid), one event per thread of that process instead, following it from CPU to CPU, as
+    stprof-bpf -p attaches its sampler."""
 
-    def __init__(self, frequency_hz, cpus, program=True):
-        self.prog_fd = None
+    def __init__(self, frequency_hz, cpus, program=True, threads_of=None):
         if program:
             insns = (ctypes.c_uint8 * 16)(0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0)
             license = ctypes.create_string_buffer(b"GPL")
@@ -150,18 +177,21 @@ class NullSampler:
                              insns=ctypes.addressof(insns), license=ctypes.addressof(license),
                              prog_name=b"bench_null")
             self.prog_fd = _bpf(_BPF_PROG_LOAD, attr)
-        self.event_fds = []
+        self.fds = []  # the perf events
+        # (thread, CPU): -1 is any
+        targets = ([(int(tid), -1) for tid in os.listdir("/proc/%d/task" % threads_of)] if threads_of
+                   else [(-1, cpu) for cpu in range(cpus)])
         try:
-            for cpu in range(cpus):
+            for tid, cpu in targets:
                 event = _PerfEventAttr(type=1, size=112, config=0, sample_freq=frequency_hz,
                                        flags=1 << 10)  # PERF_TYPE_SOFTWARE, CPU_CLOCK, freq
                 fd = _libc.syscall(ctypes.c_long(_SYS_PERF_EVENT_OPEN), ctypes.byref(event),
-                                   ctypes.c_int(-1), ctypes.c_int(cpu), ctypes.c_int(-1),
+                                   ctypes.c_int(tid), ctypes.c_int(cpu), ctypes.c_int(-1),
                                    ctypes.c_ulong(8))  # PERF_FLAG_FD_CLOEXEC
                 if fd < 0:
                     errno = ctypes.get_errno()
                     raise OSError(errno, "perf_event_open: " + os.strerror(errno))
-                self.event_fds.append(fd)
+                self.fds.append(fd)
                 if program and _libc.ioctl(fd, ctypes.c_ulong(_PERF_EVENT_IOC_SET_BPF),
                                            ctypes.c_int(self.prog_fd)) < 0:
                     errno = ctypes.get_errno()
@@ -171,16 +201,74 @@ class NullSampler:
             self.close()
             raise
 
-    def info(self):
-        info = ProgInfo()
-        attr = _GetInfo(bpf_fd=self.prog_fd, info_len=ctypes.sizeof(info), info=ctypes.addressof(info))
-        _bpf(_BPF_OBJ_GET_INFO_BY_FD, attr)
-        return {"run_time_ns": info.run_time_ns, "run_cnt": info.run_cnt}
 
-    def close(self):
-        for fd in self.event_fds:
-            os.close(fd)
-        self.event_fds = []
-        if self.prog_fd is not None:
-            os.close(self.prog_fd)
-            self.prog_fd = None
+
+# ---- a null sched_switch program, the floor of any program on the scheduler's switches --------
+
+_BPF_RAW_TRACEPOINT_OPEN = 17
+_BPF_PROG_TYPE_TRACING = 26
+_BPF_TRACE_RAW_TP = 23
+_BTF_KIND_TYPEDEF = 8
+# Bytes that follow a BTF type's 12-byte header, by kind (include/uapi/linux/btf.h): fixed, and
+# per member (vlen).
+_BTF_EXTRA = {1: (4, 0), 3: (12, 0), 4: (0, 12), 5: (0, 12), 6: (0, 8), 13: (0, 8), 14: (4, 0),
+              15: (0, 12), 17: (4, 0), 19: (0, 12)}
+
+
+def vmlinux_btf_id(name, kind=_BTF_KIND_TYPEDEF, path="/sys/kernel/btf/vmlinux"):
+    """The id of the type `name` of that kind in the kernel's BTF (a tp_btf program's
+    attach_btf_id is its tracepoint's btf_trace_<name> typedef)."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    magic, _, _, hdr_len, type_off, type_len, str_off, _ = struct.unpack_from("<HBBIIIII", blob)
+    if magic != 0xEB9F:
+        raise OSError("%s: not BTF (or not little-endian)" % path)
+    types, strings = hdr_len + type_off, hdr_len + str_off
+    wanted = name.encode() + b"\0"
+    offset, type_id = types, 1
+    while offset < types + type_len:
+        name_off, info, _ = struct.unpack_from("<III", blob, offset)
+        this_kind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
+        if this_kind == kind and blob.startswith(wanted, strings + name_off):
+            return type_id
+        fixed, per_member = _BTF_EXTRA.get(this_kind, (0, 0))
+        offset += 12 + fixed + per_member * vlen
+        type_id += 1
+    raise OSError("no %s in %s" % (name, path))
+
+
+class _RawTracepointOpen(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_uint64), ("prog_fd", ctypes.c_uint32), ("pad", ctypes.c_uint32),
+                ("cookie", ctypes.c_uint64)]
+
+
+class NullSwitch(_Attached):
+    """`r0 = 0; exit` as a tp_btf/sched_switch program, as stprof-bpf attaches its stprof_switch:
+    it runs on every context switch of the host. Its run time per run is the floor of any program
+    there: entering BPF from the tracepoint plus the two clock reads of kernel.bpf_stats_enabled.
+    With clock=True it first calls bpf_ktime_get_ns(), as stprof_switch does on every switch."""
+
+    def __init__(self, clock=False):
+        self.clock = clock
+        code = ([0x85, 0, 0, 0, 5, 0, 0, 0] if clock else []) + [  # call bpf_ktime_get_ns
+            0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]
+        insns = (ctypes.c_uint8 * len(code))(*code)
+        license = ctypes.create_string_buffer(b"GPL")
+        log = ctypes.create_string_buffer(4096)
+        attr = _ProgLoad(prog_type=_BPF_PROG_TYPE_TRACING, insn_cnt=len(code) // 8,
+                         insns=ctypes.addressof(insns), license=ctypes.addressof(license),
+                         log_level=1, log_size=len(log), log_buf=ctypes.addressof(log),
+                         prog_name=b"bench_clock_sw" if clock else b"bench_null_sw",
+                         expected_attach_type=_BPF_TRACE_RAW_TP,
+                         attach_btf_id=vmlinux_btf_id("btf_trace_sched_switch"))
+        try:
+            self.prog_fd = _bpf(_BPF_PROG_LOAD, attr)
+        except OSError as error:
+            raise OSError(error.errno, "loading an empty tp_btf/sched_switch program: %s %s"
+                          % (error.strerror, log.value.decode(errors="replace").strip()))
+        try:
+            self.fds = [_bpf(_BPF_RAW_TRACEPOINT_OPEN, _RawTracepointOpen(prog_fd=self.prog_fd))]
+        except OSError:
+            self.close()
+            raise
+

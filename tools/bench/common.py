@@ -362,6 +362,21 @@ def proc_runtime_seconds(pid):
     return total / 1e9
 
 
+def proc_context_switches(pid):
+    """Context switches of all of a process's threads so far (voluntary and not), from
+    /proc/PID/task/*/status: how many times they were switched out."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def forks_since_boot():
     """The `processes` line of /proc/stat: forks on the host since boot."""
     with open("/proc/stat") as f:

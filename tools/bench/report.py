@@ -445,6 +445,162 @@ def render_accuracy(data, targets, out):
                         "%s pp" % f1(error, 2), "–", None)
 
 
+WALL_CONFIGS = {"none": "no profiler", "cpu": "stprof-bpf `--mode cpu`", "wall": "stprof-bpf `--mode wall`",
+                "austin": "Austin (wall time, its default)",
+                "thread-perf-events": "perf events, no program, on the workload's threads (floor of `-p`)"}
+
+
+def _median_ci(values):
+    """(median, (CI low, CI high)) of a list."""
+    return median(values), bootstrap_median_ci(values)
+
+
+def wall_slowdown_stats(data):
+    """{config: stats}: each run's wall and CPU time over the unprofiled run of its round."""
+    by_round = {}
+    for run in data["runs"]:
+        by_round.setdefault(run["round"], {})[run["config"]] = run
+    stats = {}
+    for config in data["configs"]:
+        runs = [r[config] for r in by_round.values() if config in r]
+        paired = [(r[config], r["none"]) for r in by_round.values() if config in r and "none" in r]
+        stats[config] = {
+            "runs": len(runs), "wall_median": median([run["wall"] for run in runs]),
+            "switches_per_second": median([run["switches"] / run["wall"] for run in runs]),
+            "samples": median([run["samples"] for run in runs if run.get("samples") is not None]),
+            "wall_ratio": _median_ci([run["wall"] / none["wall"] for run, none in paired]),
+            "cpu_ratio": _median_ci([run["cpu"] / none["cpu"] for run, none in paired])}
+    wall_over_cpu = [r["wall"]["wall"] / r["cpu"]["wall"] for r in by_round.values() if "wall" in r and "cpu" in r]
+    return stats, _median_ci(wall_over_cpu)
+
+
+def render_wall(data, targets, out):
+    out.append("## 6. Wall mode: a program on every context switch\n")
+    out.append(
+        "`--mode wall` adds `stprof_switch` (tp_btf/sched_switch): it runs on every context switch "
+        "of the host, reads the clock, tests each side's PID bit, walks the Python stack of a "
+        "profiled thread that is switched out and counts its time off the CPU at its switch-in. "
+        "`kernel.bpf_stats_enabled=1` during the kernel-time measurements (restored after). CPython "
+        "%s (%s) throughout.\n" % (data["python"], data["interpreter"]))
+    out.append(
+        "**Kernel time per switch.** Each of %d rounds starts `stprof-bpf --mode wall -p PID` "
+        "and an empty tp_btf/sched_switch program (`r0 = 0; exit`, loaded with bpf(2) by "
+        "`bpfinfo.py`) afresh, the empty one attached first in odd rounds and second in even ones "
+        "(a program's place on the tracepoint changes its cost); 0.3 s later both programs' "
+        "run time and run count are read, then again %s s later, at the same instants. "
+        "ns/switch = Δrun_time_ns / Δrun_cnt. *Unselected*: PID is `workloads/pingpong.py` never "
+        "told to start (its threads stay blocked), while two `sh` loops pass a line back and "
+        "forth through two pipes, so nearly every switch is of tasks no profiler selected. "
+        "*Selected*: PID is `pingpong.py %d` running all along: two threads pass a one-byte token "
+        "through two pipes, each blocked in `os.read` at the bottom of a stack of exactly %d "
+        "Python frames, so every switch-out of theirs walks %d frames. S, their switch-outs "
+        "over the same instants, is the change in their `voluntary_ctxt_switches` + "
+        "`nonvoluntary_ctxt_switches` (/proc/PID/task/*/status). Every run of `stprof_switch` "
+        "costs at least what an unselected one does (the round's empty program + the unselected "
+        "rows' median over it); what all runs cost beyond that, the profiled threads' stack "
+        "walks and the interval counts at their switch-ins, is charged to the switch-outs: per "
+        "switch-out = (Δrun_time_ns − (Δrun_cnt − S) × unselected) / S, which includes the "
+        "switch-out's own run. *net* subtracts the round's empty program.\n"
+        % (len(data["unselected"]), f1(data["seconds"]), data["depth"], data["depth"], data["depth"]))
+    out.append("| switches | rounds | runs/s (host) | stprof_switch ns/run | empty program ns/run | over the empty | over the empty, 95% CI |")
+    out.append("|---|---:|---:|---:|---:|---:|---|")
+    seconds = data["seconds"]
+    for key, label in (("unselected", "unselected (two `sh` loops ping-ponging)"),
+                       ("selected", "all, while two Python threads at depth %d ping-pong" % data["depth"])):
+        rows = data[key]
+        over, ci = _median_ci([row["over_empty_ns"] for row in rows])
+        out.append("| %s | %d | %s | %s | %s | %s ns | %s … %s ns |" % (
+            label, len(rows), f1(median([row["run_cnt"] / seconds for row in rows]), 0),
+            f1(median([row["ns_per_switch"] for row in rows])),
+            f1(median([row["null"]["ns_per_sample"] for row in rows])), f1(over), f1(ci[0]), f1(ci[1])))
+        data.setdefault("derived", {})[key + "_over_empty_ns"] = over
+    out.append("")
+    unselected = data["unselected"]
+    over, ci = _median_ci([row["over_empty_ns"] for row in unselected])
+    targets.add("wall mode: kernel time per context switch of unselected tasks, over an empty "
+                "sched_switch program beside it (median, 95% CI; raw)",
+                "%s ns (%s … %s); raw %s ns, empty %s ns" % (
+                    f1(over), f1(ci[0]), f1(ci[1]), f1(median([row["ns_per_switch"] for row in unselected])),
+                    f1(median([row["null"]["ns_per_sample"] for row in unselected]))),
+                "≤ 100 ns", over <= 100)
+    clock = data.get("clock", [])
+    if clock:
+        cost, ci = _median_ci([row["clock_ns"] - row["empty_ns"] for row in clock])
+        out.append("`stprof_switch` reads the clock (`bpf_ktime_get_ns`) first, on every switch, "
+                   "before it tests either PID. An empty program that only calls "
+                   "`bpf_ktime_get_ns` costs **%s ns** (95%% CI %s … %s) more than the empty one "
+                   "beside it (the same ping-pong, %d rounds of %s s, the two attached in "
+                   "alternating order).\n" % (f1(cost), f1(ci[0]), f1(ci[1]), len(clock), f1(seconds / 2)))
+        data["derived"]["clock_read_ns"] = cost
+    selected = data["selected"]
+    out.append("| Python depth | rounds | switch-outs S/s | S / Δrun_cnt | switch-outs with a stack recorded | ns per switch-out, raw | net of the empty | net, 95% CI |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---|")
+    recorded = sum(row["counters"].get("offcpu_recorded", 0) for row in selected)
+    no_stack = sum(row["counters"].get("offcpu_no_stack", 0) for row in selected)
+    net, ci = _median_ci([row["net_ns_per_switch_out"] for row in selected])
+    raw = median([row["ns_per_switch_out"] for row in selected])
+    out.append("| %d | %d | %s | %s | %s%% | %s | **%s** | %s … %s |" % (
+        data["depth"], len(selected), f1(median([row["switch_outs"] / seconds for row in selected]), 0),
+        f1(median([row["switch_outs"] / max(1, row["run_cnt"]) for row in selected]), 3),
+        f1(100.0 * recorded / max(1, recorded + no_stack), 2), f1(raw), f1(net), f1(ci[0]), f1(ci[1])))
+    out.append("")
+    out.append("*Switch-outs with a stack recorded*: the profiler's `offcpu_recorded` / (`offcpu_recorded` "
+               "+ `offcpu_no_stack`) over its whole runs. `stprof_switch`: %d xlated instructions, %d "
+               "bytes JITed, %d instructions verified.\n" % (
+                   selected[0]["xlated_insns"], selected[0]["jited_bytes"], selected[0]["verified_insns"]))
+    data["derived"].update({"ns_per_switch_out": raw, "net_ns_per_switch_out": net})
+    targets.add("wall mode: kernel time per switch-out of a Python thread at depth %d, with its "
+                "switch-in (median; net of the empty program; raw)" % data["depth"],
+                "%s ns (CI %s … %s); raw %s ns" % (f1(net), f1(ci[0]), f1(ci[1]), f1(raw)),
+                "≤ 3 µs", net <= 3000)
+
+    stats, (wall_over_cpu, wall_over_cpu_ci) = wall_slowdown_stats(data)
+    out.append("**Slowdown of a switch-heavy program.** `workloads/pingpong.py %d %d`: the same two "
+               "threads at depth %d, %d round trips, timed by the process itself from its first token "
+               "to the join of both threads (`time.perf_counter()`, and `time.process_time()` for "
+               "CPU, which includes the kernel time of their switches). A fresh process per run; the "
+               "profiler attaches (`-p PID -F %d`; Austin `-i %d -p PID`) before `go`. Each of %d "
+               "rounds runs the %d configurations once, round-robin, the order rotating by one from "
+               "round to round; a run's ratio is to the unprofiled run of its round. Medians, with a "
+               "bootstrap 95%% interval of the median ratio; switches/s: the two threads' context "
+               "switches (their own `/proc/thread-self/status`) per second of the run.\n" % (
+                   data["depth"], data["round_trips"], data["depth"], data["round_trips"], data["rate_hz"],
+                   round(1e6 / data["rate_hz"]), data["rounds"], len(data["configs"])))
+    out.append("| configuration | runs | wall time (median) | wall ratio | wall ratio 95% CI | CPU ratio | CPU ratio 95% CI | switches/s | samples/run |")
+    out.append("|---|---:|---:|---:|---|---:|---|---:|---:|")
+    for config in data["configs"]:
+        entry = stats[config]
+        (wall, wall_ci), (cpu, cpu_ci) = entry["wall_ratio"], entry["cpu_ratio"]
+        ratios = ["–", "–", "–", "–"] if config == "none" else [
+            "×" + f1(wall, 2), "%s … %s" % (f1(wall_ci[0], 2), f1(wall_ci[1], 2)),
+            "×" + f1(cpu, 2), "%s … %s" % (f1(cpu_ci[0], 2), f1(cpu_ci[1], 2))]
+        out.append("| %s | %d | %s s | %s | %s | %s | %s | %s | %s |" % (
+            WALL_CONFIGS.get(config, config), entry["runs"], f1(entry["wall_median"], 3), *ratios,
+            f1(entry["switches_per_second"], 0), f1(entry["samples"], 0)))
+    out.append("")
+    out.append("`--mode wall` over `--mode cpu`, run by run: ×%s (95%% CI %s … %s). With `-p`, "
+               "both modes sample the workload through a cpu-clock perf event on each of its "
+               "threads (at %s), which the kernel stops and starts at each of their switches; "
+               "*perf events, no program* are such events with nothing attached.\n" % (
+                   f1(wall_over_cpu, 2), f1(wall_over_cpu_ci[0], 2), f1(wall_over_cpu_ci[1], 2),
+                   rate_name(data["rate_hz"])))
+    for failure in data.get("failures", []):
+        out.append("- failed run (left out): %s, round %d: `%s`" % (
+            WALL_CONFIGS.get(failure["config"], failure["config"]), failure["round"] + 1,
+            failure["error"].replace("`", "'").replace("\n", " ")[:300]))
+    if data.get("failures"):
+        out.append("")
+    data["derived"]["slowdown"] = {config: {"wall_ratio": stats[config]["wall_ratio"][0],
+                                            "cpu_ratio": stats[config]["cpu_ratio"][0],
+                                            "switches_per_second": stats[config]["switches_per_second"]}
+                                   for config in data["configs"]}
+    targets.add("(context) switch-heavy program (%s switches/s), wall-time ratio to no profiler: "
+                "`--mode wall`; `--mode cpu`; Austin; per-thread perf events alone" % f1(
+                    stats["none"]["switches_per_second"], 0),
+                "; ".join("×%s" % f1(stats[c]["wall_ratio"][0], 2) if c in stats else "n/a"
+                          for c in ("wall", "cpu", "austin", "thread-perf-events")), "–", None)
+
+
 def render_appendix(data, out):
     slowdown = data["sections"].get("slowdown")
     if not slowdown:
@@ -480,7 +636,7 @@ def render(data, json_name):
     targets = Targets()
     body = []
     renderers = [("slowdown", render_slowdown), ("kernel", render_kernel), ("rates", render_rates),
-                 ("scale", render_scale), ("accuracy", render_accuracy)]
+                 ("scale", render_scale), ("accuracy", render_accuracy), ("wall", render_wall)]
     for name, renderer in renderers:
         if name in data["sections"]:
             renderer(data["sections"][name], targets, body)
@@ -519,6 +675,7 @@ def render(data, json_name):
     out.append("stprof-bpf -p PID -F RATE -o OUT.folded --json          # slowdown, kernel cost by depth, accuracy")
     out.append("stprof-bpf --comm NAME -F RATE -o OUT.folded --json     # kernel cost of other tasks, rates")
     out.append("stprof-bpf --all-python -F 99 -d SECONDS -o OUT --json  # scale")
+    out.append("stprof-bpf --mode wall|cpu -p PID [-F RATE] -o OUT.folded --json   # wall")
     out.append("austin -i INTERVAL_US -o OUT -p PID                       # trixie root")
     out.append("python3.15 -m profiling.sampling attach -r RATE --collapsed -o OUT PID   # sid root")
     out.append("```\n")

@@ -1,4 +1,4 @@
-"""The five measurements. Each takes the run's context and returns plain data (saved as JSON
+"""The six measurements. Each takes the run's context and returns plain data (saved as JSON
 beside the report, rendered by report.py)."""
 import json
 import os
@@ -8,11 +8,15 @@ import time
 
 import bpfinfo
 from common import (Attached, Lines, Stprof, Workload, austin_command, cpu_steal_idle,
-                    dmesg_lines, folded_depths, forks_since_boot, proc_runtime_seconds, leaf_totals_austin, leaf_totals_folded,
-                    leaf_totals_tachyon, log, popen, read_sysctl, reap_many,
+                    dmesg_lines, folded_depths, forks_since_boot, proc_context_switches,
+                    proc_runtime_seconds, leaf_totals_austin, leaf_totals_folded,
+                    leaf_totals_tachyon, log, median, popen, read_sysctl, reap_many,
                     reap, tachyon_command, write_sysctl)
 
 RATES = (99, 1000, 10000)
+# Perf events without stprof-bpf: an empty program on cpu-clock events of every CPU, those
+# events with no program, and events with no program on the workload's threads (as -p attaches).
+FLOORS = ("empty-bpf", "perf-events", "thread-perf-events")
 
 
 class Load:
@@ -31,21 +35,23 @@ class Load:
 
 # ---- 1. target slowdown ------------------------------------------------------------------
 
-def _tool_run(ctx, interpreter, tool, rate, serial):
-    """One timed run of cpu_work.py, with tool attached at rate (tool None: no profiler)."""
-    workload = Workload(interpreter, "cpu_work.py", ctx.work_scale)
+def _tool_run(ctx, interpreter, tool, rate, serial, workload_args=None, stprof_args=()):
+    """One timed run of a workload (default: cpu_work.py), with tool attached at rate (tool None:
+    no profiler); stprof_args go to stprof-bpf before its own."""
+    workload = Workload(interpreter, *(workload_args or ("cpu_work.py", ctx.work_scale)))
     profiler, samples, output = None, None, None
     try:
         if tool == "stprof-bpf":
             output = os.path.join(ctx.tmpdir, "slowdown-%d.folded" % serial)
-            profiler = Stprof(ctx.binary, ["-p", workload.pid, "-F", rate], output)
+            profiler = Stprof(ctx.binary, list(stprof_args) + ["-p", workload.pid, "-F", rate], output)
         elif tool == "austin":
             inside = "%s/austin-%d.txt" % (interpreter.workdir, serial)
             output = interpreter.host_path(inside)
             profiler = Attached(austin_command(interpreter, workload.pid, round(1e6 / rate), inside),
                                 settle=ctx.austin_settle, ready_file=output)
-        elif tool in ("empty-bpf", "perf-events"):
-            profiler = bpfinfo.NullSampler(rate, ctx.cpus, program=tool == "empty-bpf")
+        elif tool in FLOORS:
+            profiler = bpfinfo.NullSampler(rate, ctx.cpus, program=tool == "empty-bpf",
+                                           threads_of=tool == "thread-perf-events" and workload.pid)
         elif tool == "tachyon":
             inside = "%s/tachyon-%d.txt" % (interpreter.workdir, serial)
             output = interpreter.host_path(inside)
@@ -57,7 +63,7 @@ def _tool_run(ctx, interpreter, tool, rate, serial):
         workload.kill()
         if tool == "stprof-bpf" and profiler is not None:
             samples = profiler.stop()["samples"]
-        elif tool in ("empty-bpf", "perf-events") and profiler is not None:
+        elif tool in FLOORS and profiler is not None:
             profiler.close()
         elif profiler is not None:
             profiler.wait()
@@ -120,25 +126,42 @@ def slowdown(ctx):
 
 # ---- 2. kernel cost per sample -----------------------------------------------------------
 
-def _measure_prog(profiler, seconds, null=None):
-    """The sampling program's run time and count over `seconds`; with a bpfinfo.NullSampler,
-    the empty program's over the same interval too ("null")."""
+def _measure_prog(profiler, seconds, null=None, program="stprof_sample", switches_of=None):
+    """The profiler's program's run time and count over `seconds`; with a bpfinfo.NullSampler
+    or NullSwitch, the empty program's over the same interval too ("null"); with switches_of (a
+    pid), how many times that process's threads were switched out meanwhile ("switch_outs")."""
     time.sleep(0.3)
-    before, null_before = bpfinfo.sampler_prog(profiler.pid), null and null.info()
+    before, null_before = bpfinfo.sampler_prog(profiler.pid, program), null and null.info()
+    switches_before = switches_of and proc_context_switches(switches_of)
     time.sleep(seconds)
-    after, null_after = bpfinfo.sampler_prog(profiler.pid), null and null.info()
+    after, null_after = bpfinfo.sampler_prog(profiler.pid, program), null and null.info()
+    switches_after = switches_of and proc_context_switches(switches_of)
     if before is None or after is None:
-        raise RuntimeError("no stprof_sample program held by stprof-bpf pid %d" % profiler.pid)
+        raise RuntimeError("no %s program held by stprof-bpf pid %d" % (program, profiler.pid))
     runs = after["run_cnt"] - before["run_cnt"]
     measured = {"run_time_ns": after["run_time_ns"] - before["run_time_ns"], "run_cnt": runs,
                 "recursion_misses": after["recursion_misses"], "info": after,
                 "bpftool": bpftool_show(after["id"])}
+    if switches_of:
+        measured["switch_outs"] = switches_after - switches_before
     if null:
         null_runs = null_after["run_cnt"] - null_before["run_cnt"]
         null_time = null_after["run_time_ns"] - null_before["run_time_ns"]
         measured["null"] = {"run_cnt": null_runs, "run_time_ns": null_time,
                             "ns_per_sample": null_time / max(1, null_runs)}
     return measured
+
+
+def _measure_and_stop(profiler, seconds, null=None, program="stprof_sample", switches_of=None):
+    """_measure_prog, then the profiler stopped: (measured, its summary). The empty program is
+    closed and the profiler reaped whatever happens."""
+    try:
+        measured = _measure_prog(profiler, seconds, null, program, switches_of)
+        return measured, profiler.stop()
+    finally:
+        if null is not None:
+            null.close()
+        reap(profiler.process)
 
 
 def deep_run(ctx, depth, seconds, copies, frequency, shape="distinct", interpreter="host"):
@@ -225,7 +248,6 @@ def kernel_cost(ctx):
         log("kernel cost: non-Python task, beside an empty program")
         idle = Workload(ctx.interpreters["host"], "resident.py", "idle")
         loops = [popen(["sh", "-c", "while :; do :; done"]) for _ in range(ctx.cpus)]
-        profiler = None
         null = None
         try:
             output = os.path.join(ctx.tmpdir, "nonpython.folded")
@@ -235,14 +257,8 @@ def kernel_cost(ctx):
                 null = bpfinfo.NullSampler(1000, ctx.cpus)
             except OSError as error:
                 data["null_program"] = {"error": str(error)}
-            measured = _measure_prog(profiler, ctx.cost_seconds, null)
-            summary = profiler.stop()
-            profiler = None
+            measured, summary = _measure_and_stop(profiler, ctx.cost_seconds, null)
         finally:
-            if null is not None:
-                null.close()
-            if profiler is not None:
-                reap(profiler.process)
             for loop in loops:
                 reap(loop)
             idle.kill()
@@ -515,5 +531,149 @@ def accuracy(ctx):
                 "max_abs_error_pp": max(abs(v["error_pp"]) for v in leaves.values()),
                 "total": everything,
             })
+    data["load"] = load.finish()
+    return data
+
+
+# ---- 6. wall mode: a program on every context switch -------------------------------------
+
+def _shell_pingpong():
+    """Two shell loops passing a line back and forth through two pipes: tens of thousands of
+    context switches a second, of tasks that no profiler selects."""
+    there, back = os.pipe(), os.pipe()
+    loop = ["sh", "-c", "while read x; do echo x; done"]
+    players = [popen(loop, stdin=there[0], stdout=back[1]), popen(loop, stdin=back[0], stdout=there[1])]
+    os.write(there[1], b"x\n")
+    for fd in there + back:
+        os.close(fd)
+    return players
+
+
+def _switch_rounds(ctx, target_pid, rounds, switches_of=None):
+    """stprof-bpf --mode wall -p target_pid beside an empty tp_btf/sched_switch program, started
+    afresh each round (the empty program attached before the profiler in even rounds, after it in
+    odd ones), both programs' run time and count read at the same instants."""
+    rows = []
+    for index in range(rounds):
+        empty_first = index % 2 == 0
+        output = os.path.join(ctx.tmpdir, "wall-%d.folded" % index)
+        null = bpfinfo.NullSwitch() if empty_first else None
+        try:
+            profiler = Stprof(ctx.binary, ["--mode", "wall", "-p", target_pid], output)
+            null = null or bpfinfo.NullSwitch()
+        except BaseException:  # else the section's end reaps the profiler
+            if null is not None:
+                null.close()
+            raise
+        measured, summary = _measure_and_stop(profiler, ctx.wall_seconds, null, "stprof_switch",
+                                              switches_of)
+        if os.path.exists(output):
+            os.unlink(output)
+        measured.pop("bpftool")
+        info = measured.pop("info")
+        measured.update({
+            "empty_first": empty_first, "counters": summary["counters"],
+            "ns_per_switch": measured["run_time_ns"] / max(1, measured["run_cnt"]),
+            "over_empty_ns": (measured["run_time_ns"] / max(1, measured["run_cnt"])
+                              - measured["null"]["ns_per_sample"]),
+            "xlated_insns": info["xlated_insns"], "jited_bytes": info["jited_bytes"],
+            "verified_insns": info["verified_insns"]})
+        rows.append(measured)
+    return rows
+
+
+def _clock_rounds(ctx, rounds):
+    """The empty sched_switch program beside one that only reads the clock (bpf_ktime_get_ns),
+    attached in alternating order, read at the same instants: what a clock read costs there."""
+    rows = []
+    for index in range(rounds):
+        programs = []
+        try:
+            for clock in ((False, True) if index % 2 == 0 else (True, False)):
+                programs.append(bpfinfo.NullSwitch(clock))
+            time.sleep(0.3)
+            before = [program.info() for program in programs]
+            time.sleep(ctx.wall_seconds / 2)
+            after = [program.info() for program in programs]
+        finally:
+            for program in programs:
+                program.close()
+        row = {"clock_first": index % 2 == 1}
+        for program, b, a in zip(programs, before, after):
+            row["clock_ns" if program.clock else "empty_ns"] = (
+                (a["run_time_ns"] - b["run_time_ns"]) / max(1, a["run_cnt"] - b["run_cnt"]))
+        rows.append(row)
+    return rows
+
+
+def wall_mode(ctx):
+    interpreter = ctx.interpreters.get("austin") or ctx.interpreters["host"]  # trixie's 3.13
+    data = {"python": interpreter.version, "interpreter": interpreter.name, "depth": ctx.wall_depth,
+            "seconds": ctx.wall_seconds, "rate_hz": ctx.wall_rate,
+            "round_trips": ctx.wall_round_trips, "rounds": ctx.wall_pairs}
+    old_stats = read_sysctl("kernel.bpf_stats_enabled")
+    write_sysctl("kernel.bpf_stats_enabled", 1)
+    load = Load()
+    try:
+        # (a) Switches of tasks nobody selected: a registered Python process that never runs (a
+        # pingpong.py never told to start) while two shell loops switch as fast as they can.
+        log("wall: unselected switches, beside an empty sched_switch program")
+        idle = Workload(interpreter, "pingpong.py", ctx.wall_depth, 1)
+        players = _shell_pingpong()
+        try:
+            data["unselected"] = _switch_rounds(ctx, idle.pid, ctx.wall_rounds)
+            # stprof_switch reads the clock first, before it tests either side's PID.
+            log("wall: a clock read in a sched_switch program")
+            data["clock"] = _clock_rounds(ctx, ctx.wall_rounds)
+        finally:
+            reap_many(players)
+            idle.kill()
+        over_empty = median([row["over_empty_ns"] for row in data["unselected"]])
+
+        # (b) Switches of the profiled threads: two threads of pingpong.py passing a token at
+        # depth DEPTH, all along. Every run of stprof_switch pays at least what an unselected
+        # one does (the empty program's floor of the round + (a)'s median over it); what the
+        # runs cost beyond that is the work of the profiled threads' switch-outs (each walks
+        # its stack) and switch-ins (each counts its interval), charged to the switch-outs.
+        log("wall: switches of two Python threads at depth %d" % ctx.wall_depth)
+        busy = Workload(interpreter, "pingpong.py", ctx.wall_depth, 10 ** 9)
+        busy.go()
+        try:
+            data["selected"] = _switch_rounds(ctx, busy.pid, ctx.wall_rounds, switches_of=busy.pid)
+        finally:
+            busy.kill()
+        for row in data["selected"]:
+            unselected_ns = row["null"]["ns_per_sample"] + over_empty
+            outs = max(1, row["switch_outs"])
+            row["ns_per_switch_out"] = (row["run_time_ns"] - (row["run_cnt"] - outs) * unselected_ns) / outs
+            row["net_ns_per_switch_out"] = row["ns_per_switch_out"] - row["null"]["ns_per_sample"]
+    finally:
+        write_sysctl("kernel.bpf_stats_enabled", old_stats)
+
+    # 2. The slowdown of a switch-heavy program: pingpong.py making a fixed number of round
+    # trips, with no profiler, stprof-bpf --mode cpu and --mode wall, Austin (wall time, its
+    # default) and per-thread perf events with no program (what -p's events cost by themselves),
+    # round-robin, the order rotating from round to round.
+    configs = [None, "cpu", "wall"] + (["austin"] if "austin" in ctx.interpreters else []) + [
+        "thread-perf-events"]
+    data["configs"] = [config or "none" for config in configs]
+    data["runs"] = []
+    serial = 0
+    for round_index in range(ctx.wall_pairs):
+        log("wall: slowdown round %d of %d" % (round_index + 1, ctx.wall_pairs))
+        shift = round_index % len(configs)
+        for config in configs[shift:] + configs[:shift]:
+            serial += 1
+            tool = config if config in ("austin", "thread-perf-events") else config and "stprof-bpf"
+            try:
+                result = _tool_run(ctx, interpreter, tool, ctx.wall_rate, serial,
+                                   ("pingpong.py", ctx.wall_depth, ctx.wall_round_trips),
+                                   ["--mode", config] if tool == "stprof-bpf" else [])
+            except RuntimeError as error:
+                data.setdefault("failures", []).append(
+                    {"config": config or "none", "round": round_index, "error": str(error)[-500:]})
+                log("wall: %s failed: %s" % (config or "no profiler", error))
+                continue
+            data["runs"].append(dict(result, config=config or "none", round=round_index))
     data["load"] = load.finish()
     return data
