@@ -478,7 +478,7 @@ def render_wall(data, targets, out):
     out.append("## 6. Wall mode: a program on every context switch\n")
     out.append(
         "`--mode wall` adds `stprof_switch` (tp_btf/sched_switch): it runs on every context switch "
-        "of the host, reads the clock, tests each side's PID bit, walks the Python stack of a "
+        "of the host, tests each side's PID bit, walks the Python stack of a "
         "profiled thread that is switched out and counts its time off the CPU at its switch-in. "
         "`kernel.bpf_stats_enabled=1` during the kernel-time measurements (restored after). CPython "
         "%s (%s) throughout.\n" % (data["python"], data["interpreter"]))
@@ -526,8 +526,9 @@ def render_wall(data, targets, out):
     clock = data.get("clock", [])
     if clock:
         cost, ci = _median_ci([row["clock_ns"] - row["empty_ns"] for row in clock])
-        out.append("`stprof_switch` reads the clock (`bpf_ktime_get_ns`) first, on every switch, "
-                   "before it tests either PID. An empty program that only calls "
+        out.append("`stprof_switch` reads the clock (`bpf_ktime_get_ns`) only for a profiled "
+                   "thread, after the PID tests: what that read would cost on every switch is "
+                   "shown for scale. An empty program that only calls "
                    "`bpf_ktime_get_ns` costs **%s ns** (95%% CI %s … %s) more than the empty one "
                    "beside it (the same ping-pong, %d rounds of %s s, the two attached in "
                    "alternating order).\n" % (f1(cost), f1(ci[0]), f1(ci[1]), len(clock), f1(seconds / 2)))
@@ -579,9 +580,11 @@ def render_wall(data, targets, out):
             f1(entry["switches_per_second"], 0), f1(entry["samples"], 0)))
     out.append("")
     out.append("`--mode wall` over `--mode cpu`, run by run: ×%s (95%% CI %s … %s). With `-p`, "
-               "both modes sample the workload through a cpu-clock perf event on each of its "
+               "CPU mode samples the workload through a cpu-clock perf event on each of its "
                "threads (at %s), which the kernel stops and starts at each of their switches; "
-               "*perf events, no program* are such events with nothing attached.\n" % (
+               "*perf events, no program* are such events with nothing attached. Wall mode "
+               "samples every CPU instead (one event each; other tasks' samples are dropped "
+               "after a bit test).\n" % (
                    f1(wall_over_cpu, 2), f1(wall_over_cpu_ci[0], 2), f1(wall_over_cpu_ci[1], 2),
                    rate_name(data["rate_hz"])))
     for failure in data.get("failures", []):
