@@ -88,6 +88,7 @@ void print_summary(const Profile& profile, const RecordSummary& summary, bool ve
     if (n) dropped += (dropped.empty() ? "" : ", ") + std::to_string(n) + " " + what;
   };
   note(c[STPROF_EXIT_NO_FRAME], "in threads running no Python code");
+  note(c[STPROF_EXIT_NOT_GIL_HOLDER], "in threads not holding the GIL (--gil)");
   note(c[STPROF_EXIT_NO_THREAD_STATE], "in threads without a Python thread state");
   note(c[STPROF_EXIT_THREAD_STATE_FAULT] + c[STPROF_EXIT_NO_FSBASE], "unreadable thread state");
   note(lost_to_full_maps(c), "lost to full maps");
@@ -138,6 +139,7 @@ void print_summary_json(const Profile& profile, const RecordSummary& summary,
   json["exec_to_registration_ms"] = summary.exec_to_registration_ms;
   json["not_counted"] = {
       {"no_python_frame", c[STPROF_EXIT_NO_FRAME]},
+      {"not_holding_the_gil", c[STPROF_EXIT_NOT_GIL_HOLDER]},
       {"no_thread_state", c[STPROF_EXIT_NO_THREAD_STATE]},
       {"unreadable_thread_state", c[STPROF_EXIT_THREAD_STATE_FAULT] + c[STPROF_EXIT_NO_FSBASE]},
       {"full_maps", lost_to_full_maps(c)},
