@@ -62,6 +62,7 @@
   X(CODE_READS, "code objects read (the rest were in the per-CPU memo: see code_memo_tag)") \
   X(EVENTS_LOST, "process events dropped: ring buffer full (the periodic rescan catches up)") \
   X(FORKS_FOLLOWED, "child processes registered at fork, before their first instruction") \
+  X(EXECS_REGISTERED, "processes registered at exec, before their first instruction (an interpreter executable already analysed)") \
   X(OFFCPU_RECORDED, "wall mode: switch-outs of Python threads recorded with their stack")  \
   X(OFFCPU_NO_STACK, "wall mode: switch-outs of registered threads with no Python stack to record") \
   X(OFFCPU_SEEDED, "wall mode: threads found off-CPU at registration, recorded with their stack") \
@@ -145,13 +146,14 @@ struct stprof_process {
 };
 
 enum stprof_process_flags {
-  /* Set by the sampler when it first copies the entry for a thread of the process (userspace
-   * and the fork program leave it clear): the process may have counts in the maps. */
+  /* Set by the sampler when a thread of the process first records a stack (userspace, the
+   * fork and exec programs leave it clear): the process may have counts in the maps. */
   STPROF_PROCESS_SAMPLED = 1,
   /* Set by userspace once the profiler's uprobe on the process's code_dealloc counts the code
    * objects it frees in its stprof_pid_group's code_frees: then that counter is the process's
    * code epoch (for versions whose interpreter keeps none, 3.8-3.12). The fork program clears
-   * it in a child: the uprobe counts for one process only. */
+   * it in a child: the uprobe counts for one process only; the exec program keeps what
+   * python_images says. */
   STPROF_PROCESS_CODE_FREES = 2,
 };
 
@@ -219,6 +221,26 @@ enum stprof_event_flags {
   /* STPROF_EVENT_EXEC: the process was registered and sampled: its counts in the maps belong to
    * the image it leaves. */
   STPROF_EVENT_SAMPLED = 1,
+  /* STPROF_EVENT_EXEC: the kernel registered the new image already (see python_images):
+   * userspace checks it and keeps it, or removes it. */
+  STPROF_EVENT_REGISTERED = 2,
+};
+
+/* Which processes the exec program registers itself when they exec an executable that holds a
+ * CPython runtime userspace has analysed (see python_images): only when userspace would
+ * select every such process without looking further. */
+enum stprof_exec_registration {
+  STPROF_REGISTER_AT_EXEC_NONE = 0,
+  STPROF_REGISTER_AT_EXEC_ALL = 1,      /* --all-python */
+  STPROF_REGISTER_AT_EXEC_FOLLOWED = 2, /* --pid-tree alone: followed processes */
+};
+
+/* An executable file as the kernel names it: its super block's s_dev (MAJOR << 20 | MINOR),
+ * inode number and size. Key of python_images. */
+struct stprof_image_key {
+  __u64 dev;
+  __u64 ino;
+  __u64 size;
 };
 
 struct stprof_event {
@@ -373,12 +395,14 @@ static_assert(sizeof(struct stprof_count_key) == 24, "stprof_count_key layout");
 static_assert(sizeof(struct stprof_pid_group) == 32, "stprof_pid_group layout");
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
 static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
+static_assert(sizeof(struct stprof_image_key) == 24, "stprof_image_key layout");
 #else
 _Static_assert(sizeof(struct stprof_process) == 80, "stprof_process layout");
 _Static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 _Static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
 _Static_assert(sizeof(struct stprof_count_key) == 24, "stprof_count_key layout");
 _Static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
+_Static_assert(sizeof(struct stprof_image_key) == 24, "stprof_image_key layout");
 #endif
 
 #endif /* STPROF_ABI_H */

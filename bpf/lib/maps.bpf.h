@@ -125,6 +125,19 @@ struct {
   __type(value, __u8);
 } followed SEC(".maps") __weak;
 
+/* Executables that hold a CPython runtime (static interpreters, such as Debian's), analysed by
+ * userspace in a process that runs one: the entry of such a process, with
+ * interpreters_head_addr and gil_addr relative to where the kernel loaded the executable's
+ * text (mm->start_code), and flags to keep (STPROF_PROCESS_CODE_FREES when a uprobe counts the
+ * frees of every process of the file). Lets the exec program register a process that execs one
+ * before it runs, however late userspace is (see procs.bpf.c). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 64);
+  __type(key, struct stprof_image_key);
+  __type(value, struct stprof_process);
+} python_images SEC(".maps") __weak;
+
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, 256 * 1024);
@@ -142,6 +155,8 @@ extern __u64 ran_groups[STPROF_PID_GROUPS / 64];
 /* Set before load: send an event for every exec on the host (--all-python and the filters that
  * match new processes); otherwise only for registered and followed processes. */
 const volatile bool report_every_exec __weak = false;
+/* Set before load: which processes the exec program registers (enum stprof_exec_registration). */
+const volatile __u32 register_at_exec __weak = STPROF_REGISTER_AT_EXEC_NONE;
 /* Set before load (--gil): record a stack only while its thread holds the GIL. */
 const volatile bool gil_only __weak = false;
 
@@ -172,12 +187,12 @@ static __always_inline __attribute__((unused)) void mark_ran(struct stprof_pid_g
   __sync_fetch_and_or(&ran_groups[(index / 64) & (STPROF_PID_GROUPS / 64 - 1)], 1ULL << (index % 64));
 }
 
-/* Inserts pid into `processes` (and its bit) with a copy of `process`, without its flags (not
- * sampled yet, code frees not counted); false if the map refused. */
+/* Inserts pid into `processes` (and its bit) with a copy of `process` whose flags are `flags`
+ * (never STPROF_PROCESS_SAMPLED: not sampled yet); false if the map refused. */
 static __always_inline __attribute__((unused)) bool register_process(
-    __u32 pid, const struct stprof_process *process) {
+    __u32 pid, const struct stprof_process *process, __u8 flags) {
   struct stprof_process entry = *process;
-  entry.flags = 0;
+  entry.flags = flags & ~STPROF_PROCESS_SAMPLED;
   if (bpf_map_update_elem(&processes, &pid, &entry, BPF_ANY)) return false;
   stprof_registry_set(pid_group(pid), pid);
   return true;

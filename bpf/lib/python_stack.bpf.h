@@ -8,6 +8,7 @@
 #include "frames.bpf.h"
 #include "maps.bpf.h"
 #include "stacks.bpf.h"
+#include "task_cache.bpf.h"
 #include "thread_state.bpf.h"
 
 /* Interns the Python stack `task` is running (a thread of process `pid` in `group`, whose cache
@@ -54,6 +55,7 @@ static __always_inline bool python_stack(struct task_struct *task, __u32 pid,
     return false;
   }
   *stack_id = id;
+  mark_sampled(cache, pid);
   return true;
 }
 

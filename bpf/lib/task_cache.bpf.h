@@ -26,12 +26,20 @@ static __always_inline struct stprof_task_cache *task_cache(struct task_struct *
     *exit = STPROF_EXIT_NOT_PYTHON;
     return NULL;
   }
-  if (!(entry->flags & STPROF_PROCESS_SAMPLED)) entry->flags |= STPROF_PROCESS_SAMPLED;
   cache->process = *entry;
   /* An exec by another thread makes this one the leader: an exec moves the generation. */
   cache->process_id = ((__u64)pid << 32) ^ BPF_CORE_READ(task, group_leader, start_time);
   cache->generation = generation;
   return cache;
+}
+
+/* Marks process `pid` as having counts in the maps (STPROF_PROCESS_SAMPLED in its entry), once
+ * per copy of the entry: then its exec waits for userspace to collate them (see procs.bpf.c). */
+static __always_inline void mark_sampled(struct stprof_task_cache *cache, __u32 pid) {
+  if (cache->process.flags & STPROF_PROCESS_SAMPLED) return;
+  cache->process.flags |= STPROF_PROCESS_SAMPLED;
+  struct stprof_process *entry = bpf_map_lookup_elem(&processes, &pid);
+  if (entry && !(entry->flags & STPROF_PROCESS_SAMPLED)) entry->flags |= STPROF_PROCESS_SAMPLED;
 }
 
 #endif /* STPROF_TASK_CACHE_BPF_H */

@@ -184,6 +184,20 @@ TEST(ParseProcStat, EmptyComm) {
   EXPECT_EQ(stat->start_time, 123456789u);
 }
 
+TEST(ParseProcStat, StartCodeIsField26AndMayBeAbsent) {
+  std::optional<ProcStat> stat = parse_proc_stat(
+      "7 (python3.11) S 77 1 1 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 123456789 1000000 200 "
+      "18446744073709551615 94371289321472 94371292061829 0 0\n");
+  ASSERT_TRUE(stat);
+  EXPECT_EQ(stat->vsize, 1000000u);
+  EXPECT_EQ(stat->start_code, 94371289321472u);
+  // Cut after vsize (field 23): still a stat, with no start of code.
+  stat = parse_proc_stat("7 (x) S 77 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 6");
+  ASSERT_TRUE(stat);
+  EXPECT_EQ(stat->vsize, 6u);
+  EXPECT_EQ(stat->start_code, 0u);
+}
+
 TEST(ParseProcStat, TruncatedOrGarbledTextIsRejected) {
   EXPECT_FALSE(parse_proc_stat(""));
   EXPECT_FALSE(parse_proc_stat("1234 python3.11 S 1"));    // no parentheses

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "sampler.skel.h"
@@ -87,6 +88,7 @@ Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
     }
   }
   sampler->skeleton_->rodata->report_every_exec = options.report_every_exec;
+  sampler->skeleton_->rodata->register_at_exec = options.register_at_exec;
   sampler->skeleton_->rodata->gil_only = options.gil_only;
   sampler->skeleton_->rodata->seed_scratch_slot = static_cast<__u32>(cpus);
   sampler->frequency_hz_ = options.frequency_hz;
@@ -249,6 +251,30 @@ Result<void> Sampler::add_process(__u32 pid, const stprof_process& process) {
                       (error == E2BIG ? " (more Python processes than the processes map holds)" : ""));
   }
   stprof_registry_set(&pid_group(pid), pid);
+  return {};
+}
+
+Result<void> Sampler::confirm_process(__u32 pid, const stprof_process& process) {
+  stprof_process current{};
+  if (bpf_map__lookup_elem(skeleton_->maps.processes, &pid, sizeof(pid), &current, sizeof(current),
+                           0) != 0) {
+    return add_process(pid, process);  // gone since: its exit or exec event follows
+  }
+  stprof_process wanted = process;
+  wanted.flags |= current.flags & STPROF_PROCESS_SAMPLED;
+  if (std::memcmp(&wanted, &current, sizeof(wanted)) == 0) return {};
+  // The sampler may set STPROF_PROCESS_SAMPLED between the lookup and this write, and lose it:
+  // then counts of this image left in the maps when it execs again are read with the next
+  // image's memory, where fingerprints no longer match: unknown frames, never wrong names.
+  return add_process(pid, wanted);
+}
+
+Result<void> Sampler::add_python_image(const stprof_image_key& image, const stprof_process& entry) {
+  if (bpf_map__update_elem(skeleton_->maps.python_images, &image, sizeof(image), &entry,
+                           sizeof(entry), BPF_ANY) != 0) {
+    return bpf_error("cannot remember the Python executable (inode " + std::to_string(image.ino) + ")",
+                     errno);
+  }
   return {};
 }
 

@@ -33,6 +33,8 @@ class Sampler {
     int frequency_hz = 99;
     int libbpf_log_level = 0;  // 0: none, 1: warnings and info, 2: also debug (verifier log)
     bool report_every_exec = false;  // exec events for every process, not only known ones
+    // Which processes the kernel registers when they exec an executable of python_images.
+    stprof_exec_registration register_at_exec = STPROF_REGISTER_AT_EXEC_NONE;
     // How often userspace empties the inactive counts map: it sizes the counts maps.
     std::chrono::milliseconds drain_interval{1000};
     // --mode wall: also record every switch-out of a registered thread and count the time until
@@ -66,6 +68,13 @@ class Sampler {
   double sampled_cpu_seconds() const;
 
   Result<void> add_process(__u32 pid, const stprof_process& process);
+  // For pid, registered by the kernel at exec (STPROF_EVENT_REGISTERED): makes its entry
+  // `process`, keeping STPROF_PROCESS_SAMPLED if the sampler set it meanwhile; no write when
+  // they agree already, as they do unless the uprobe counting code frees changed.
+  Result<void> confirm_process(__u32 pid, const stprof_process& process);
+  // From now on, a process that execs `image` is registered at exec by the kernel (as
+  // Options::register_at_exec allows) with `entry` (see python_images).
+  Result<void> add_python_image(const stprof_image_key& image, const stprof_process& entry);
   // Wall mode: counts the time of the threads off the CPU now, up to now, in the counts map
   // (stprof_flush_off_cpu), so that a drain has it. Nothing in CPU mode or after stop().
   Result<void> count_open_off_cpu();

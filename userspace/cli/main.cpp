@@ -20,6 +20,7 @@
 #include "cli/status_line.h"
 #include "cli/summary.h"
 #include "discover/proc_list.h"
+#include "record/process_table.h"
 #include "record/recorder.h"
 #include "record/target_filter.h"
 #include "render/format.h"
@@ -147,9 +148,10 @@ int main(int argc, char** argv) {
   options.code_free_uprobe = config->code_free_uprobe;
   options.mode = config->mode;
   bool wall = config->mode == stprof::ProfileMode::kWall;
-  auto sampler = stprof::Sampler::start({config->frequency_hz, config->verbose,
-                                         options.filter.watches_new_processes(),
-                                         options.drain_interval, wall, config->gil_only});
+  auto sampler = stprof::Sampler::start(
+      {config->frequency_hz, config->verbose, options.filter.watches_new_processes(),
+       stprof::ProcessTable::exec_registration(options.filter), options.drain_interval, wall,
+       config->gil_only});
   if (!sampler) return fail(sampler.error().message);
   if (auto sampling = start_sampling(**sampler, options.filter, config->mode); !sampling) {
     return fail(sampling.error().message);

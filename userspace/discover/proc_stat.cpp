@@ -12,7 +12,8 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
   }
   ProcStat stat;
   stat.comm = std::string(text.substr(open + 1, close - open - 1));
-  // Fields after comm, 1-based as in proc(5): 3 state, 4 ppid, ..., 22 starttime, 23 vsize.
+  // Fields after comm, 1-based as in proc(5): 3 state, 4 ppid, ..., 22 starttime, 23 vsize,
+  // ..., 26 startcode (0 unless the reader may ptrace the process).
   std::string_view rest = text.substr(close + 1);
   int field = 2;
   while (!rest.empty()) {
@@ -31,15 +32,17 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
                                        stat.start_time).ec != std::errc()) {
       return std::nullopt;
     }
-    if (field == 23) {
-      if (std::from_chars(value.data(), value.data() + value.size(), stat.vsize).ec !=
-          std::errc()) {
-        return std::nullopt;
-      }
-      return stat;
+    if (field == 23 && std::from_chars(value.data(), value.data() + value.size(), stat.vsize).ec !=
+                           std::errc()) {
+      return std::nullopt;
+    }
+    if (field == 26) {
+      std::from_chars(value.data(), value.data() + value.size(), stat.start_code);
+      break;
     }
   }
-  return std::nullopt;
+  if (field < 23) return std::nullopt;
+  return stat;
 }
 
 }  // namespace stprof

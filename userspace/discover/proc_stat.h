@@ -13,6 +13,7 @@ struct ProcStat {
   int ppid = 0;
   uint64_t start_time = 0;  // clock ticks after boot: (pid, start_time) names a process for good
   uint64_t vsize = 0;       // bytes of virtual memory: changes when a library is mapped
+  uint64_t start_code = 0;  // where the executable's text was loaded (mm->start_code); 0: hidden
 };
 
 // Parses the text of /proc/PID/stat (comm may contain spaces and parentheses).

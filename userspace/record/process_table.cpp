@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "discover/exec_image.h"
 #include "discover/proc_list.h"
 #include "symbolize/code_free_site.h"
 
@@ -24,8 +25,19 @@ uint64_t monotonic_ns() {
 
 }  // namespace
 
-ProcessTable::ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe)
-    : sampler_(sampler), filter_(std::move(filter)), code_free_uprobe_(code_free_uprobe) {}
+ProcessTable::ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe,
+                           stprof_exec_registration register_at_exec)
+    : sampler_(sampler),
+      filter_(std::move(filter)),
+      code_free_uprobe_(code_free_uprobe),
+      register_at_exec_(register_at_exec) {}
+
+stprof_exec_registration ProcessTable::exec_registration(const TargetFilter& filter) {
+  if (filter.pids.empty() && !filter.has_selectors()) return STPROF_REGISTER_AT_EXEC_ALL;
+  bool tree_alone = !filter.tree_roots.empty() && filter.comm.empty() && filter.exe.empty() &&
+                    filter.containers.empty() && filter.cgroups.empty();
+  return tree_alone ? STPROF_REGISTER_AT_EXEC_FOLLOWED : STPROF_REGISTER_AT_EXEC_NONE;
+}
 
 size_t ProcessTable::alive_count() const {
   return static_cast<size_t>(std::count_if(processes_.begin(), processes_.end(),
@@ -66,21 +78,22 @@ ProcessTable::Warnings ProcessTable::start() {
       if (!read_proc_stat(root)) warnings.push_back("no process with PID " + std::to_string(root));
     }
   }
-  for (int pid : filter_.pids) consider(pid, true, warnings);
+  for (int pid : filter_.pids) consider(pid, true, warnings, {});
   if (filter_.watches_new_processes()) {
     int self = static_cast<int>(::getpid());
     for (int pid : list_pids()) {
-      if (pid != self && !filter_.requested(pid)) consider(pid, false, warnings);
+      if (pid != self && !filter_.requested(pid)) consider(pid, false, warnings, {});
     }
   }
   return warnings;
 }
 
 ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& warnings,
-                                             uint64_t exec_ktime_ns) {
+                                             Arrival arrival) {
   using Status = ProcessInspection::Status;
   ProcessInspection inspection = inspect_process(pid, binaries_);
   auto reject = [&](const std::string& message) {
+    if (arrival.registered_at_exec) sampler_.remove_process(static_cast<__u32>(pid));
     if (inspection.status != Status::kGone) {
       ignored_[pid] = {inspection.start_time, inspection.vsize, inspection.exe};
     }
@@ -91,7 +104,8 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
   if (inspection.status != Status::kPython) {
     bool may_become_python =
         inspection.status == Status::kLoading || inspection.status == Status::kNotPython;
-    if (exec_ktime_ns && may_become_python) return Outcome::kTryLater;
+    // A registration by the kernel stays meanwhile: it may be right, and is judged at the end.
+    if (arrival.exec_ktime_ns && may_become_python) return Outcome::kTryLater;
     // Without -p, only Python processes that cannot be profiled are news.
     return reject(requested || inspection.status == Status::kUnsupported ? inspection.message : "");
   }
@@ -101,15 +115,22 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
   }
   PythonProcess& python = *inspection.process;
   Result<LiveProcessMemory> memory = LiveProcessMemory::open(pid);
-  Result<void> added = memory ? sampler_.add_process(static_cast<__u32>(pid), walker_for(python, *memory))
-                              : Result<void>(memory.error());
+  if (!memory) return reject(memory.error().message);
+  stprof_process walker = walker_for(python, *memory);
+  Result<void> added = arrival.registered_at_exec
+                           ? sampler_.confirm_process(static_cast<__u32>(pid), walker)
+                           : sampler_.add_process(static_cast<__u32>(pid), walker);
   if (!added) {
     sampler_.remove_process(static_cast<__u32>(pid));  // its uprobe, if one was attached
     return reject(added.error().message);
   }
-  if (exec_ktime_ns) exec_latencies_ms_.push_back((monotonic_ns() - exec_ktime_ns) / 1e6);
+  if (!arrival.registered_at_exec) {
+    if (arrival.exec_ktime_ns) exec_latencies_ms_.push_back((monotonic_ns() - arrival.exec_ktime_ns) / 1e6);
+    remember_image(python, walker);
+  }
 
   TrackedProcess tracked;
+  tracked.exe = std::move(inspection.exe);
   tracked.facts = std::move(facts);
   tracked.memory = std::make_unique<LiveProcessMemory>(std::move(*memory));
   tracked.symbolizer = std::make_unique<CodeSymbolizer>(*tracked.memory, python.layout);
@@ -128,6 +149,9 @@ void ProcessTable::adopt_fork(int child, int parent) {
   TrackedProcess* origin = find(parent);
   std::optional<ProcStat> stat = read_proc_stat(child);
   if (!origin || !stat || !sampler_.is_registered(static_cast<__u32>(child))) return;
+  // Exec'd since (its exec event follows): a registration now is the kernel's, of the new image.
+  std::string exe = read_exe_link(child);
+  if (exe != origin->exe) return;
   Result<LiveProcessMemory> memory = LiveProcessMemory::open(child);
   if (!memory) {
     sampler_.remove_process(static_cast<__u32>(child));
@@ -138,6 +162,7 @@ void ProcessTable::adopt_fork(int child, int parent) {
   tracked.info.pid = child;
   tracked.info.start_time = stat->start_time;
   tracked.info.comm = stat->comm;
+  tracked.exe = std::move(exe);
   tracked.facts = read_process_facts(child);
   tracked.memory = std::make_unique<LiveProcessMemory>(std::move(*memory));
   tracked.symbolizer = std::make_unique<CodeSymbolizer>(*tracked.memory, tracked.info.layout);
@@ -148,6 +173,17 @@ void ProcessTable::adopt_fork(int child, int parent) {
     static_cast<void>(sampler_.add_process(static_cast<__u32>(child), walker));
   }
   replace(child, std::move(tracked));
+}
+
+void ProcessTable::remember_image(const PythonProcess& python, stprof_process walker) {
+  if (register_at_exec_ == STPROF_REGISTER_AT_EXEC_NONE || python.binary_mappings.empty()) return;
+  std::optional<ExecImage> image = read_exec_image(python.pid);
+  if (!image || image->key.ino != python.binary_mappings.front().inode) return;
+  if (!remembered_images_.emplace(image->key.dev, image->key.ino, image->key.size).second) return;
+  // A uprobe that counts this process's code frees alone says nothing of the next process.
+  if (filter_.confined_to_named_processes()) walker.flags &= ~STPROF_PROCESS_CODE_FREES;
+  // Without it, processes of this executable are registered by userspace, only later.
+  static_cast<void>(sampler_.add_python_image(image->key, relative_to_text(walker, image->start_code)));
 }
 
 stprof_process ProcessTable::walker_for(const PythonProcess& python, const ProcessMemory& memory) {
@@ -169,14 +205,22 @@ ProcessTable::Warnings ProcessTable::handle(const stprof_event& event) {
   int pid = static_cast<int>(event.pid);
   TrackedProcess* current = find(pid);
   switch (event.kind) {
-    case STPROF_EVENT_EXEC:
-      if (current) end(*current);
+    case STPROF_EVENT_EXEC: {
+      // The kernel removed the image's registration; with STPROF_EVENT_REGISTERED it holds the
+      // new image's, which stays until judged.
+      bool registered = event.flags & STPROF_EVENT_REGISTERED;
+      if (current && registered) {
+        current->exited = true;
+      } else if (current) {
+        end(*current);
+      }
       ignored_.erase(pid);
-      if (filter_.watches_new_processes() || filter_.requested(pid)) {
-        pending_[pid] = Pending{0, Clock::now(), event.ktime_ns};
+      if (filter_.watches_new_processes() || filter_.requested(pid) || registered) {
+        pending_[pid] = Pending{0, Clock::now(), {event.ktime_ns, registered}};
         warnings = retry_pending();  // its first look, and any other due: their warnings too
       }
       break;
+    }
     case STPROF_EVENT_FORK:
       adopt_fork(pid, static_cast<int>(event.parent_pid));
       break;
@@ -200,8 +244,9 @@ ProcessTable::Warnings ProcessTable::retry_pending() {
     }
     constexpr size_t kAttempts = std::size(kExecRetryDelays);
     bool last = pending.attempt + 1 >= kAttempts;
-    Outcome outcome =
-        consider(pid, filter_.requested(pid), warnings, last ? 0 : pending.exec_ktime_ns);
+    Arrival arrival = pending.arrival;
+    if (last) arrival.exec_ktime_ns = 0;  // no more kTryLater
+    Outcome outcome = consider(pid, filter_.requested(pid), warnings, arrival);
     if (outcome == Outcome::kTryLater) {
       pending.attempt++;
       pending.due += std::chrono::milliseconds(kExecRetryDelays[pending.attempt] -
@@ -227,9 +272,21 @@ std::optional<ProcessTable::Clock::time_point> ProcessTable::next_retry() const 
 
 ProcessTable::Warnings ProcessTable::rescan(bool events_were_lost) {
   Warnings warnings;
-  // Exit and exec remove the kernel's registration whether or not their events got through.
+  // Exit and exec remove the kernel's registration whether or not their events got through; an
+  // exec into an executable of python_images registers the new image at once, so after lost
+  // events a changed executable tells that too.
+  std::vector<int> registered_at_exec;
   for (auto& [pid, process] : processes_) {
-    if (!process.exited && !sampler_.is_registered(static_cast<__u32>(pid))) end(process);
+    if (process.exited) continue;
+    if (!sampler_.is_registered(static_cast<__u32>(pid))) {
+      end(process);
+    } else if (events_were_lost && read_exe_link(pid) != process.exe) {
+      process.exited = true;
+      registered_at_exec.push_back(pid);
+    }
+  }
+  for (int pid : registered_at_exec) {
+    consider(pid, filter_.requested(pid), warnings, {0, true});
   }
   if (!filter_.watches_new_processes()) return warnings;
   // New programs announce themselves with an exec event. One that has not may have loaded
@@ -253,7 +310,7 @@ ProcessTable::Warnings ProcessTable::rescan(bool events_were_lost) {
         (!events_were_lost || ignored->second.exe == read_exe_link(pid))) {
       continue;
     }
-    consider(pid, filter_.requested(pid), warnings);
+    consider(pid, filter_.requested(pid), warnings, {});
   }
   return warnings;
 }

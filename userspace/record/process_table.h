@@ -11,7 +11,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -29,6 +31,7 @@ namespace stprof {
 struct TrackedProcess {
   uint64_t serial = 0;  // unique per process image for the whole run
   PythonProcess info;
+  std::string exe;  // /proc/PID/exe when it was found: another one means it exec'd since
   ProcessFacts facts;
   std::unique_ptr<LiveProcessMemory> memory;
   std::unique_ptr<CodeSymbolizer> symbolizer;
@@ -42,7 +45,13 @@ class ProcessTable {
   using Warnings = std::vector<std::string>;  // one line per process that cannot be profiled
 
   // code_free_uprobe: whether 3.8-3.12 processes get a uprobe counting their code frees.
-  ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe);
+  // register_at_exec: what the sampler was started with (see exec_registration).
+  ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe,
+               stprof_exec_registration register_at_exec);
+
+  // Which processes the kernel may register at exec for this filter: those it selects without
+  // looking further (every Python process, or every one in the --pid-tree alone).
+  static stprof_exec_registration exec_registration(const TargetFilter& filter);
 
   // The first scan of /proc: registers the targets and follows --pid-tree roots.
   Warnings start();
@@ -65,14 +74,23 @@ class ProcessTable {
   size_t alive_count() const;
   bool some_targets_failed() const { return targets_failed_; }
   bool watches_new_processes() const { return filter_.watches_new_processes(); }
-  // Milliseconds from exec to registration, for processes found through an exec event.
+  // Milliseconds from exec to registration, for processes found through an exec event and
+  // registered by userspace (not those the kernel registered at exec).
   const std::vector<double>& exec_to_registration_ms() const { return exec_latencies_ms_; }
 
  private:
   enum class Outcome { kRegistered, kRejected, kTryLater };
-  Outcome consider(int pid, bool requested, Warnings& warnings, uint64_t exec_ktime_ns = 0);
+  // How a process comes to be considered.
+  struct Arrival {
+    uint64_t exec_ktime_ns = 0;       // its exec, when an exec event announced it
+    bool registered_at_exec = false;  // the kernel registered it then (STPROF_EVENT_REGISTERED)
+  };
+  Outcome consider(int pid, bool requested, Warnings& warnings, Arrival arrival);
   bool in_tree(int pid) const;
   void end(TrackedProcess& process);
+  // Lets the kernel register the next processes that exec python's executable, if it holds the
+  // runtime itself (a static interpreter: a shared libpython is mapped after the exec).
+  void remember_image(const PythonProcess& python, stprof_process walker);
   void adopt_fork(int child, int parent);
   // What the sampler is given for `python`: with STPROF_PROCESS_CODE_FREES when its interpreter
   // keeps no code epoch (3.8-3.12), code_free_uprobe is set and a uprobe now counts its code
@@ -86,12 +104,14 @@ class ProcessTable {
   struct Pending {
     size_t attempt = 0;
     Clock::time_point due;
-    uint64_t exec_ktime_ns = 0;
+    Arrival arrival;
   };
 
   Sampler& sampler_;
   TargetFilter filter_;
   bool code_free_uprobe_;
+  stprof_exec_registration register_at_exec_;
+  std::set<std::tuple<uint64_t, uint64_t, uint64_t>> remembered_images_;  // stprof_image_key
   PythonBinaryCache binaries_;
   std::map<int, TrackedProcess> processes_;
   // Processes judged not profilable, as they were then: they are looked at again when they exec

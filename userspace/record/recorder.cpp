@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "discover/proc_list.h"
 #include "drain/off_cpu_reason.h"
@@ -24,7 +25,8 @@ Recorder::Recorder(const RecordOptions& options, Sampler& sampler, Warn warn)
       sampler_(sampler),
       warn_(std::move(warn)),
       drainer_(sampler.maps()),
-      processes_(sampler, options.filter, options.code_free_uprobe) {
+      processes_(sampler, options.filter, options.code_free_uprobe,
+                 ProcessTable::exec_registration(options.filter)) {
   builder_.profile().frequency_hz = options.frequency_hz;
   builder_.profile().mode = options.mode;
 }
@@ -106,7 +108,8 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
     }
   }
   if (Result<void> stopped = sampler_.stop(); !stopped) warn_(stopped.error().message);
-  drain();
+  events_->poll(0);  // the processes of the last counts
+  drain(true);
   builder_.profile().duration_seconds = std::chrono::duration<double>(Clock::now() - started).count();
 }
 
@@ -125,11 +128,19 @@ std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stp
   return location;
 }
 
-void Recorder::drain() {
+void Recorder::drain(bool last) {
   if (Result<void> counted = sampler_.count_open_off_cpu(); !counted) warn_(counted.error().message);
-  for (const RawSample& sample : drainer_.drain_counts()) {
+  std::vector<RawSample> samples = std::exchange(early_counts_, {});
+  size_t retried = samples.size();
+  for (RawSample& sample : drainer_.drain_counts()) samples.push_back(sample);
+  for (size_t i = 0; i < samples.size(); i++) {
+    const RawSample& sample = samples[i];
     TrackedProcess* process = processes_.find(static_cast<int>(sample.pid));
     const RawStack* stack = drainer_.stack(sample.stack_id);
+    if (!process && stack && i >= retried && !last && sampler_.is_registered(sample.pid)) {
+      early_counts_.push_back(sample);
+      continue;
+    }
     if (!process || !stack) {
       drainer_.count_lost(sample.count);
       continue;

@@ -76,7 +76,9 @@ class Recorder {
   // Reads the code objects of a stack just interned while they are alive (short-lived code,
   // such as a module body being imported, is often freed before the next drain).
   void symbolize_stack(int pid, uint64_t stack_id);
-  void drain();
+  // Collates the counts in the maps into the profile. `last`: after the sampler stopped, when
+  // no count can wait for a later drain.
+  void drain(bool last = false);
   void warn_all(const std::vector<std::string>& warnings);
   // The profile location of a sampled frame; nullopt for a frame CPython itself hides.
   std::optional<uint32_t> location_of(TrackedProcess& process, const stprof_frame& frame);
@@ -94,6 +96,10 @@ class Recorder {
   std::map<std::tuple<uint64_t, uint64_t, int32_t, uint32_t>, std::optional<uint32_t>> locations_;
   std::map<__u32, uint32_t> off_cpu_locations_;  // off-CPU kind -> its leaf location
   std::map<std::string, uint64_t> off_cpu_ns_;     // see RecordSummary::off_cpu_ns
+  // Counts of processes the kernel registered at exec whose exec event was not handled yet when
+  // they were drained (a drain from inside the event handler, or one that came first after the
+  // profiler was stopped or starved): collated at the next drain, once the event is.
+  std::vector<RawSample> early_counts_;
   uint64_t unknown_frames_ = 0;
   uint64_t unstarted_samples_ = 0;
   bool targets_exited_ = false;
