@@ -196,6 +196,21 @@ TEST_F(CodeSymbolizerTest, NonAsciiQualname) {
   EXPECT_EQ(symbol->line, 3);
 }
 
+TEST_F(CodeSymbolizerTest, FrameWhoseExecutableIsNoneIsHidden) {
+  // 3.13's entry frame (f_executable = Py_None), read with a stale owner: hidden, not unknown.
+  constexpr uint64_t kNone = 0xa084f0;
+  memory_.add(kNone, Bytes(16, 0));
+  CodeSymbolizer symbolizer(memory_, layout_, kNone);
+  std::optional<FrameSymbol> symbol = symbolizer.symbolize({kNone, 0, 0});
+  ASSERT_TRUE(symbol);
+  EXPECT_TRUE(symbol->incomplete);
+  // Code objects are named as ever.
+  symbol = symbolizer.symbolize(frame(1));
+  ASSERT_TRUE(symbol);
+  EXPECT_EQ(symbol->function, "Worker.compute");
+  EXPECT_FALSE(symbol->incomplete);
+}
+
 TEST_F(CodeSymbolizerTest, WrongFingerprintGivesNullopt) {
   CodeSymbolizer symbolizer(memory_, layout_);
   stprof_frame sampled = frame(1);

@@ -23,6 +23,7 @@ Result<std::optional<PythonBinary>> read_python_binary(UniqueFd fd, const std::s
   if (std::optional<ElfSymbol> code_type = elf->find_symbol("PyCode_Type")) {
     binary.code_type_vaddr = code_type->value;
   }
+  if (std::optional<ElfSymbol> none = elf->find_symbol("_Py_NoneStruct")) binary.none_vaddr = none->value;
   binary.segments = elf->load_segments();
   // Py_Version (3.11+) holds PY_VERSION_HEX in read-only data; older versions only have names.
   uint32_t version_hex = 0;

@@ -25,6 +25,8 @@ struct PythonBinary {
   // PyCode_Type in the file's address space (exported by every CPython): its tp_dealloc is
   // where code objects are freed.
   std::optional<uint64_t> code_type_vaddr;
+  // _Py_NoneStruct: CPython's own entry and shim frames have None as their executable.
+  std::optional<uint64_t> none_vaddr;
   std::optional<PythonVersion> version;  // from Py_Version (3.11+) or the file name
   std::vector<LoadSegment> segments;
   // 3.13+: the first debug_offsets_size(version) bytes of _PyRuntime as the file stores them

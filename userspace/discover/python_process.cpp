@@ -121,10 +121,11 @@ ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
     process.binary = path;
     process.version = *python.version;
     process.runtime_address = *address;
-    if (python.code_type_vaddr) {
-      process.code_type_address =
-          runtime_address(python.segments, file_mappings, *python.code_type_vaddr).value_or(0);
-    }
+    auto address_of = [&](std::optional<uint64_t> vaddr) {
+      return vaddr ? runtime_address(python.segments, file_mappings, *vaddr).value_or(0) : 0;
+    };
+    process.code_type_address = address_of(python.code_type_vaddr);
+    process.none_address = address_of(python.none_vaddr);
     process.binary_mappings = std::move(file_mappings);
     process.layout = *layout;
     result.status = Status::kPython;

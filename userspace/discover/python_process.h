@@ -21,6 +21,7 @@ struct PythonProcess {
   PythonVersion version;
   uint64_t runtime_address = 0;  // _PyRuntime in the process
   uint64_t code_type_address = 0;  // PyCode_Type in the process; 0 if not found
+  uint64_t none_address = 0;       // _Py_NoneStruct in the process; 0 if not found
   std::vector<Mapping> binary_mappings;  // the /proc/PID/maps lines of `binary`
   CPythonLayout layout;
 

@@ -133,7 +133,8 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
   tracked.exe = std::move(inspection.exe);
   tracked.facts = std::move(facts);
   tracked.memory = std::make_unique<LiveProcessMemory>(std::move(*memory));
-  tracked.symbolizer = std::make_unique<CodeSymbolizer>(*tracked.memory, python.layout);
+  tracked.symbolizer =
+      std::make_unique<CodeSymbolizer>(*tracked.memory, python.layout, python.none_address);
   tracked.info = std::move(python);
   ignored_.erase(pid);
   replace(pid, std::move(tracked));
@@ -165,7 +166,8 @@ void ProcessTable::adopt_fork(int child, int parent) {
   tracked.exe = std::move(exe);
   tracked.facts = read_process_facts(child);
   tracked.memory = std::make_unique<LiveProcessMemory>(std::move(*memory));
-  tracked.symbolizer = std::make_unique<CodeSymbolizer>(*tracked.memory, tracked.info.layout);
+  tracked.symbolizer = std::make_unique<CodeSymbolizer>(*tracked.memory, tracked.info.layout,
+                                                        tracked.info.none_address);
   // The kernel's copy of the parent's entry counts no code frees: the parent's uprobe does not
   // see the child's. Should the update fail, that copy stands.
   stprof_process walker = walker_for(tracked.info, *tracked.memory);

@@ -66,6 +66,7 @@ std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
 }
 
 std::optional<FrameSymbol> CodeSymbolizer::symbolize(const stprof_frame& frame) {
+  if (none_address_ && frame.code == none_address_) return FrameSymbol{"", "", 0, true};
   auto key = std::make_pair(static_cast<uint64_t>(frame.code), static_cast<uint32_t>(frame.fingerprint));
   auto it = codes_.find(key);
   if (it == codes_.end()) it = codes_.emplace(key, read_code(frame.code, frame.fingerprint)).first;

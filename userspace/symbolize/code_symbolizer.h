@@ -27,11 +27,15 @@ struct FrameSymbol {
 
 class CodeSymbolizer {
  public:
-  CodeSymbolizer(const ProcessMemory& memory, const CPythonLayout& layout)
-      : memory_(memory), layout_(layout) {}
+  // none_address: Py_None in the process (0: unknown).
+  CodeSymbolizer(const ProcessMemory& memory, const CPythonLayout& layout, uint64_t none_address = 0)
+      : memory_(memory), layout_(layout), none_address_(none_address) {}
 
   // nullopt when the code object cannot be read, or when the object now at that address is not
-  // the one sampled (its fingerprint differs: the code was freed and the memory reused).
+  // the one sampled (its fingerprint differs: the code was freed and the memory reused). A
+  // frame whose executable is None is CPython's own (3.13's entry frame, owned by the C stack):
+  // its owner says so, but the sampler can read the frame while it is being set up, with the
+  // owner its stack slot held before; it comes back incomplete, like a frame not started.
   std::optional<FrameSymbol> symbolize(const stprof_frame& frame);
 
  private:
@@ -49,6 +53,7 @@ class CodeSymbolizer {
 
   const ProcessMemory& memory_;
   CPythonLayout layout_;
+  uint64_t none_address_;
   // Keyed by (address, fingerprint): a reused address with another fingerprint is another code.
   std::map<std::pair<uint64_t, uint32_t>, std::optional<Code>> codes_;
 };
