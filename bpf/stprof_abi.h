@@ -142,7 +142,9 @@ struct stprof_process {
   __u16 gil_size;
   __u16 gil_locked;
   __u16 gil_last_holder;
-  __u16 pad;
+  /* Where in it the owner's TID of its mutex is (glibc's pthread_mutex_t.__data.__owner): a
+   * thread preempted while it owns the mutex is inside take_gil or drop_gil. 0: unknown. */
+  __u16 gil_mutex_owner;
 };
 
 enum stprof_process_flags {

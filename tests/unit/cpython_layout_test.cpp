@@ -19,6 +19,9 @@ TEST(CPythonLayout, EverySupportedMinorKnowsItsGil) {
     EXPECT_EQ(layout.walker.gil_size, 208u) << "3." << minor;
     EXPECT_LT(layout.walker.gil_locked + 4u, layout.walker.gil_size);
     EXPECT_LT(layout.walker.gil_last_holder + 8u, layout.walker.gil_size);
+    // pthread_mutex_t.__data.__owner of `mutex`, after interval, last_holder, locked,
+    // switch_number and the 48-byte `cond`.
+    EXPECT_EQ(layout.walker.gil_mutex_owner, 88u) << "3." << minor;
   }
 }
 

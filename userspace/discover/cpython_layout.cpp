@@ -17,13 +17,16 @@ namespace {
 
 // struct _gil_runtime_state (Include/internal/pycore_gil.h) is the same in every supported minor
 // (GIL builds): interval, last_holder (a PyThreadState*) at 8, locked (an int) at 16,
-// switch_number, then cond, mutex, switch_cond and switch_mutex (pthread types: the futexes a
-// thread waiting for the GIL sleeps on), 208 bytes. Only where it is changes: `runtime_gil`.
+// switch_number, then cond (at 32, 48 bytes), mutex (at 80, 40 bytes: glibc's __owner, the
+// owning thread's TID, is its third int), switch_cond and switch_mutex (pthread types: the
+// futexes a thread waiting for the GIL sleeps on), 208 bytes. Only where it is changes:
+// `runtime_gil`.
 void set_gil(CPythonLayout& l, uint32_t runtime_gil) {
   l.runtime_gil = runtime_gil;
   l.walker.gil_size = 208;
   l.walker.gil_locked = 16;
   l.walker.gil_last_holder = 8;
+  l.walker.gil_mutex_owner = 80 + 8;
 }
 
 // CPython 3.8: Include/internal/pycore_pystate.h (_PyRuntimeState, struct _is),
