@@ -1,5 +1,6 @@
 #include "symbolize/code_symbolizer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "symbolize/cpython_objects.h"
@@ -7,19 +8,35 @@
 
 namespace stprof {
 
-std::optional<uint32_t> CodeSymbolizer::fingerprint_now(uint64_t address,
-                                                          uint64_t& name_pointer) const {
+size_t CodeSymbolizer::header_size(const CPythonLayout& layout) {
+  const stprof_process& walker = layout.walker;
+  size_t end = walker.code_fingerprint + walker.code_fingerprint_size;
+  for (size_t field_end : {layout.code_filename + 8u, layout.code_linetable + 8u,
+                           layout.code_firstlineno + 4u, layout.code_first_traceable + 4u}) {
+    end = std::max(end, field_end);
+  }
+  return end;
+}
+
+std::optional<std::vector<uint8_t>> CodeSymbolizer::read_header(uint64_t address) const {
+  std::vector<uint8_t> header(header_size_);
+  if (!memory_.read(address, header.data(), header.size())) return std::nullopt;
+  return header;
+}
+
+std::optional<uint32_t> CodeSymbolizer::fingerprint_of(const std::vector<uint8_t>& header,
+                                                         uint64_t& name_pointer) const {
   // The same bytes the sampler hashed: the code window and (without a serial) the name window.
   const stprof_process& walker = layout_.walker;
-  uint8_t window[STPROF_CODE_WINDOW] = {};
-  uint8_t name_window[STPROF_NAME_WINDOW + 8] = {};
   uint32_t code_size = walker.code_fingerprint_size;
   uint32_t name_at = walker.code_name - walker.code_fingerprint;
-  if (code_size > STPROF_CODE_WINDOW || name_at > code_size || code_size - name_at < 8 ||
-      !memory_.read(address + walker.code_fingerprint, window, code_size)) {
+  if (code_size > STPROF_CODE_WINDOW || name_at > code_size || code_size - name_at < 8) {
     return std::nullopt;
   }
+  uint8_t window[STPROF_CODE_WINDOW] = {};
+  std::memcpy(window, header.data() + walker.code_fingerprint, code_size);
   std::memcpy(&name_pointer, window + name_at, sizeof(name_pointer));
+  uint8_t name_window[STPROF_NAME_WINDOW + 8] = {};
   uint32_t name_size = 0;
   if (!stprof_code_has_serial(window, &walker)) {
     name_size = stprof_name_window_size(&walker);
@@ -32,33 +49,32 @@ std::optional<uint32_t> CodeSymbolizer::fingerprint_now(uint64_t address,
 
 std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
                                                               uint32_t fingerprint) const {
+  std::optional<std::vector<uint8_t>> header = read_header(address);
   uint64_t name_pointer = 0;
-  if (fingerprint_now(address, name_pointer) != fingerprint) return std::nullopt;
+  if (!header || fingerprint_of(*header, name_pointer) != fingerprint) return std::nullopt;
 
+  auto field = [&header](uint16_t offset, auto& value) {
+    std::memcpy(&value, header->data() + offset, sizeof(value));
+  };
   uint64_t filename = 0, linetable = 0;
   int32_t first_line = 0;
-  if (!memory_.read_value(address + layout_.code_filename, filename) ||
-      !memory_.read_value(address + layout_.code_linetable, linetable) ||
-      !memory_.read_value(address + layout_.code_firstlineno, first_line)) {
-    return std::nullopt;
-  }
+  field(layout_.code_filename, filename);
+  field(layout_.code_linetable, linetable);
+  field(layout_.code_firstlineno, first_line);
   std::optional<std::string> function = read_str(memory_, layout_, name_pointer);
   std::optional<std::string> file = read_str(memory_, layout_, filename);
   if (!function || !file) return std::nullopt;
   Code code{std::move(*function), std::move(*file), first_line, 0, {}};
-  int32_t first_traceable = 0;
-  if (layout_.code_first_traceable &&
-      memory_.read_value(address + layout_.code_first_traceable, first_traceable)) {
-    code.first_traceable = first_traceable;
-  }
+  if (layout_.code_first_traceable) field(layout_.code_first_traceable, code.first_traceable);
   if (std::optional<std::vector<uint8_t>> table = read_bytes(memory_, layout_, linetable)) {
     code.line_table = std::move(*table);
   }
   // The target runs on while we read: its code object (or the name string) may have been freed
   // and reused between the fingerprint check and the reads above. Checking again after them
   // makes what was read belong to the code that was sampled.
+  std::optional<std::vector<uint8_t>> header_again = read_header(address);
   uint64_t name_pointer_again = 0;
-  if (fingerprint_now(address, name_pointer_again) != fingerprint ||
+  if (!header_again || fingerprint_of(*header_again, name_pointer_again) != fingerprint ||
       name_pointer_again != name_pointer) {
     return std::nullopt;
   }

@@ -29,7 +29,7 @@ class CodeSymbolizer {
  public:
   // none_address: Py_None in the process (0: unknown).
   CodeSymbolizer(const ProcessMemory& memory, const CPythonLayout& layout, uint64_t none_address = 0)
-      : memory_(memory), layout_(layout), none_address_(none_address) {}
+      : memory_(memory), layout_(layout), none_address_(none_address), header_size_(header_size(layout)) {}
 
   // nullopt when the code object cannot be read, or when the object now at that address is not
   // the one sampled (its fingerprint differs: the code was freed and the memory reused). A
@@ -47,13 +47,19 @@ class CodeSymbolizer {
     std::vector<uint8_t> line_table;
   };
   std::optional<Code> read_code(uint64_t address, uint32_t fingerprint) const;
-  // The fingerprint of the code object at `address` as it is now (stprof_fingerprint over what
-  // the sampler reads), and its name pointer; nullopt when unreadable.
-  std::optional<uint32_t> fingerprint_now(uint64_t address, uint64_t& name_pointer) const;
+  // The bytes of a code object up to the last field read here (the fingerprint window, file
+  // name, line table, first line): one read of the target's memory instead of one per field.
+  static size_t header_size(const CPythonLayout& layout);
+  std::optional<std::vector<uint8_t>> read_header(uint64_t address) const;
+  // The fingerprint of the code object whose header this is (stprof_fingerprint over what the
+  // sampler reads: its window, and the name window it reads then), and its name pointer;
+  // nullopt when the layout's window does not fit.
+  std::optional<uint32_t> fingerprint_of(const std::vector<uint8_t>& header, uint64_t& name_pointer) const;
 
   const ProcessMemory& memory_;
   CPythonLayout layout_;
   uint64_t none_address_;
+  size_t header_size_;
   // Keyed by (address, fingerprint): a reused address with another fingerprint is another code.
   std::map<std::pair<uint64_t, uint32_t>, std::optional<Code>> codes_;
 };

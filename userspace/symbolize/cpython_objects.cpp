@@ -23,12 +23,48 @@ void append_utf8(std::string& out, uint32_t cp) {
   }
 }
 
+namespace {
+
+// An object's first bytes, read at once: a str's or bytes' header and, when short, its payload.
+// Each read of another process's memory is a system call (and a page-table walk), so one read
+// instead of three is what makes symbolizing a new process cheap. The head may end past the
+// object, into memory that cannot be read: then every field is read on its own.
+class ObjectHead {
+ public:
+  static constexpr size_t kSize = 160;
+
+  ObjectHead(const ProcessMemory& memory, uint64_t address)
+      : memory_(memory), address_(address), whole_(memory.read(address, bytes_, kSize)) {}
+
+  // Copies `size` bytes at `offset` in the object.
+  bool read(uint64_t offset, void* out, size_t size) const {
+    if (whole_ && offset <= kSize && size <= kSize - offset) {
+      if (size > 0) std::memcpy(out, bytes_ + offset, size);
+      return true;
+    }
+    return memory_.read(address_ + offset, out, size);
+  }
+  template <class T>
+  bool read_value(uint64_t offset, T& out) const {
+    return read(offset, &out, sizeof(T));
+  }
+
+ private:
+  const ProcessMemory& memory_;
+  uint64_t address_;
+  uint8_t bytes_[kSize];
+  bool whole_;
+};
+
+}  // namespace
+
 std::optional<std::string> read_str(const ProcessMemory& memory, const CPythonLayout& layout,
                                     uint64_t address) {
+  if (!address) return std::nullopt;
+  ObjectHead head(memory, address);
   int64_t length = 0;
   uint32_t state = 0;
-  if (!address || !memory.read_value(address + layout.unicode_length, length) ||
-      !memory.read_value(address + layout.unicode_state, state)) {
+  if (!head.read_value(layout.unicode_length, length) || !head.read_value(layout.unicode_state, state)) {
     return std::nullopt;
   }
   // PyASCIIObject.state bit field: interned (2 bits), kind (3 bits), compact, ascii.
@@ -39,9 +75,9 @@ std::optional<std::string> read_str(const ProcessMemory& memory, const CPythonLa
       (kind != 1 && kind != 2 && kind != 4) || (ascii && kind != 1)) {
     return std::nullopt;
   }
-  uint64_t data = address + (ascii ? layout.unicode_ascii_data : layout.unicode_compact_data);
+  uint64_t data = ascii ? layout.unicode_ascii_data : layout.unicode_compact_data;
   std::vector<uint8_t> raw(static_cast<size_t>(length) * kind);
-  if (!raw.empty() && !memory.read(data, raw.data(), raw.size())) return std::nullopt;
+  if (!head.read(data, raw.data(), raw.size())) return std::nullopt;
 
   std::string text;
   text.reserve(raw.size());
@@ -63,15 +99,15 @@ std::optional<std::string> read_str(const ProcessMemory& memory, const CPythonLa
 
 std::optional<std::vector<uint8_t>> read_bytes(const ProcessMemory& memory,
                                                const CPythonLayout& layout, uint64_t address) {
+  if (!address) return std::nullopt;
+  ObjectHead head(memory, address);
   int64_t size = 0;
-  if (!address || !memory.read_value(address + layout.bytes_size, size) || size < 0 ||
+  if (!head.read_value(layout.bytes_size, size) || size < 0 ||
       static_cast<uint64_t>(size) > kMaxBytesSize) {
     return std::nullopt;
   }
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (!bytes.empty() && !memory.read(address + layout.bytes_data, bytes.data(), bytes.size())) {
-    return std::nullopt;
-  }
+  if (!head.read(layout.bytes_data, bytes.data(), bytes.size())) return std::nullopt;
   return bytes;
 }
 
