@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "discover/exec_image.h"
 #include "discover/proc_list.h"
@@ -55,8 +56,22 @@ bool ProcessTable::in_tree(int pid) const {
 
 void ProcessTable::end(TrackedProcess& process) {
   if (process.exited) return;
-  process.exited = true;
+  retire(process);
   sampler_.remove_process(static_cast<__u32>(process.info.pid));
+}
+
+void ProcessTable::retire(TrackedProcess& process) {
+  process.exited = true;
+  retired_.push_back({process.info.pid, process.serial});
+}
+
+std::vector<ProcessTable::Retired> ProcessTable::take_retired() { return std::exchange(retired_, {}); }
+
+void ProcessTable::release(const Retired& retired) {
+  TrackedProcess* process = find(retired.pid);
+  if (!process || process->serial != retired.serial) return;  // replaced, and freed with it
+  process->symbolizer.reset();
+  process->memory.reset();
 }
 
 void ProcessTable::replace(int pid, TrackedProcess process) {
@@ -212,7 +227,7 @@ ProcessTable::Warnings ProcessTable::handle(const stprof_event& event) {
       // new image's, which stays until judged.
       bool registered = event.flags & STPROF_EVENT_REGISTERED;
       if (current && registered) {
-        current->exited = true;
+        retire(*current);
       } else if (current) {
         end(*current);
       }
@@ -283,7 +298,7 @@ ProcessTable::Warnings ProcessTable::rescan(bool events_were_lost) {
     if (!sampler_.is_registered(static_cast<__u32>(pid))) {
       end(process);
     } else if (events_were_lost && read_exe_link(pid) != process.exe) {
-      process.exited = true;
+      retire(process);
       registered_at_exec.push_back(pid);
     }
   }

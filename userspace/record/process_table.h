@@ -33,8 +33,8 @@ struct TrackedProcess {
   PythonProcess info;
   std::string exe;  // /proc/PID/exe when it was found: another one means it exec'd since
   ProcessFacts facts;
-  std::unique_ptr<LiveProcessMemory> memory;
-  std::unique_ptr<CodeSymbolizer> symbolizer;
+  std::unique_ptr<LiveProcessMemory> memory;      // null once released (see ProcessTable::release)
+  std::unique_ptr<CodeSymbolizer> symbolizer;     // null once released
   std::map<int, std::string> thread_names;  // tid -> comm, read when first sampled
   bool exited = false;
 };
@@ -70,6 +70,17 @@ class ProcessTable {
   // The process that owns host `pid` now (or last, if it ended).
   TrackedProcess* find(int pid);
 
+  // A process image that ended (exit or exec): all of its counts are in the maps by then.
+  struct Retired {
+    int pid = 0;
+    uint64_t serial = 0;
+  };
+  // The images that ended since the last call: once their counts are drained, release() each.
+  std::vector<Retired> take_retired();
+  // Closes an ended image's memory and drops its symbol cache; it keeps its name and threads
+  // for the profile.
+  void release(const Retired& retired);
+
   size_t profiled_count() const { return processes_.size() + replaced_count_; }
   size_t alive_count() const;
   bool some_targets_failed() const { return targets_failed_; }
@@ -87,7 +98,9 @@ class ProcessTable {
   };
   Outcome consider(int pid, bool requested, Warnings& warnings, Arrival arrival);
   bool in_tree(int pid) const;
+  // Unregisters the image (if the kernel has not) and retires it.
   void end(TrackedProcess& process);
+  void retire(TrackedProcess& process);
   // Lets the kernel register the next processes that exec python's executable, if it holds the
   // runtime itself (a static interpreter: a shared libpython is mapped after the exec).
   void remember_image(const PythonProcess& python, stprof_process walker);
@@ -124,6 +137,7 @@ class ProcessTable {
   std::map<int, Ignored> ignored_;
   std::map<int, Pending> pending_;
   std::vector<double> exec_latencies_ms_;
+  std::vector<Retired> retired_;
   uint64_t next_serial_ = 1;
   size_t replaced_count_ = 0;  // images replaced by an exec or a reused PID
   bool targets_failed_ = false;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include "discover/proc_list.h"
@@ -118,7 +119,9 @@ std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stp
                              static_cast<uint32_t>(frame.fingerprint));
   if (auto it = locations_.find(key); it != locations_.end()) return it->second;
   std::optional<uint32_t> location;
-  if (std::optional<FrameSymbol> symbol = process.symbolizer->symbolize(frame)) {
+  std::optional<FrameSymbol> symbol;
+  if (process.symbolizer) symbol = process.symbolizer->symbolize(frame);
+  if (symbol) {
     if (!symbol->incomplete) location = builder_.location(symbol->function, symbol->file, symbol->line);
   } else {
     unknown_frames_++;
@@ -130,6 +133,7 @@ std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stp
 
 void Recorder::drain(bool last) {
   if (Result<void> counted = sampler_.count_open_off_cpu(); !counted) warn_(counted.error().message);
+  std::vector<ProcessTable::Retired> retired = processes_.take_retired();  // counted in full now
   std::vector<RawSample> samples = std::exchange(early_counts_, {});
   size_t retried = samples.size();
   for (RawSample& sample : drainer_.drain_counts()) samples.push_back(sample);
@@ -178,6 +182,11 @@ void Recorder::drain(bool last) {
     builder_.add(thread, std::move(root_first), end, 0, sample.count);
   }
   drainer_.trim_kernel_stacks();
+  for (const ProcessTable::Retired& image : retired) {
+    processes_.release(image);
+    locations_.erase(locations_.lower_bound({image.serial, 0, std::numeric_limits<int32_t>::min(), 0}),
+                     locations_.lower_bound({image.serial + 1, 0, std::numeric_limits<int32_t>::min(), 0}));
+  }
 }
 
 uint32_t Recorder::off_cpu_location(__u32 kind) {
