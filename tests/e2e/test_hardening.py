@@ -379,6 +379,9 @@ class ManyThreads(unittest.TestCase):
             bystander.wait()
         not_python = int(re.search(r"counter EXIT_NOT_PYTHON = (\d+)", result.stderr).group(1))
         self.assertGreater(not_python, 100, result.stderr)
+        warnings = [l for l in result.stderr.splitlines() if l.startswith("stprof-bpf: warning:")]
+        self.assertEqual(len(warnings), 1, result.stderr)
+        self.assertIn("sampling every CPU instead", warnings[0])
         seen = {f.function for s in folded.stacks for f in s.frames}
         self.assertEqual(set(tids) - seen, set(), result.stderr)
 

@@ -95,9 +95,11 @@ stprof::Result<void> sample_target_threads(stprof::Sampler& sampler,
 // wall mode is for programs that wait, that is, switch.
 stprof::Result<void> start_sampling(stprof::Sampler& sampler, const stprof::TargetFilter& filter,
                                     stprof::ProfileMode mode) {
-  if (mode == stprof::ProfileMode::kCpu && filter.confined_to_named_processes() &&
-      sample_target_threads(sampler, filter)) {
-    return {};
+  if (mode == stprof::ProfileMode::kCpu && filter.confined_to_named_processes()) {
+    stprof::Result<void> followed = sample_target_threads(sampler, filter);
+    if (followed) return {};
+    std::cerr << "stprof-bpf: warning: " << followed.error().message
+              << "; sampling every CPU instead (other tasks' samples are dropped in the kernel)\n";
   }
   return sampler.sample_every_cpu();
 }
