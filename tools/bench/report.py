@@ -604,6 +604,44 @@ def render_wall(data, targets, out):
                           for c in ("wall", "cpu", "austin", "thread-perf-events")), "–", None)
 
 
+def render_churn(data, targets, out):
+    out.append("## 7. Churn: short-lived Python processes\n")
+    quiet, churn = data["quiet"], data["churn"]
+    seconds = churn["window_seconds"]
+    out.append(
+        "`stprof-bpf --all-python -F 99` twice, each measured from 3 s after its start over %d s: "
+        "once with nothing new starting, once with a `workloads/short_lived.py` process (host "
+        "CPython; imports `json`, burns %s s of CPU, exits) started every %s s. CPU: all the "
+        "profiler's threads (/proc/PID/task/*/schedstat); RSS and open descriptors at the start and "
+        "the end of the window. *Unknown frames*: the short processes' samples with an "
+        "`<unknown code>` frame (a code object gone before it was read).\n"
+        % (seconds, f1(data["cpu_per_process"], 2), f1(data["interval"], 2)))
+    out.append("| run | processes started | CPU (% of one core) | RSS start → end | descriptors start → end | unknown frames |")
+    out.append("|---|---:|---:|---|---|---:|")
+    for name, run in (("quiet", quiet), ("churn", churn)):
+        cpu = run["after"]["cpu_seconds"] - run["before"]["cpu_seconds"]
+        out.append("| %s | %d | %s%% | %s → %s MB | %d → %d | %s |" % (
+            name, run["processes"], f1(100.0 * cpu / seconds, 2), f1(run["before"]["rss_kb"] / 1024.0),
+            f1(run["after"]["rss_kb"] / 1024.0), run["before"]["fds"], run["after"]["fds"],
+            "%s%% of %d" % (f1(100.0 * run["unknown_samples"] / run["samples"]), run["samples"])
+            if run["samples"] else "–"))
+    out.append("")
+    extra = (churn["after"]["cpu_seconds"] - churn["before"]["cpu_seconds"]) - \
+            (quiet["after"]["cpu_seconds"] - quiet["before"]["cpu_seconds"])
+    per_process_ms = 1000.0 * extra / churn["processes"] if churn["processes"] else None
+    data["cpu_ms_per_process"] = per_process_ms
+    targets.add("profiler CPU per new Python process of a binary seen before (churn minus quiet)",
+                "%s ms" % f1(per_process_ms, 2), "≤ 2 ms",
+                per_process_ms is not None and per_process_ms <= 2)
+    cpu_share = 100.0 * (churn["after"]["cpu_seconds"] - churn["before"]["cpu_seconds"]) / seconds
+    targets.add("profiler CPU with a new Python process every %s s" % f1(data["interval"], 2),
+                "%s%% of one core" % f1(cpu_share, 2), "< 1% of one core", cpu_share < 1)
+    if churn["samples"]:
+        share = 100.0 * churn["unknown_samples"] / churn["samples"]
+        targets.add("short-lived processes' samples with an unknown frame", "%s%%" % f1(share),
+                    "< 1%", share < 1)
+
+
 def render_appendix(data, out):
     slowdown = data["sections"].get("slowdown")
     if not slowdown:
@@ -639,7 +677,8 @@ def render(data, json_name):
     targets = Targets()
     body = []
     renderers = [("slowdown", render_slowdown), ("kernel", render_kernel), ("rates", render_rates),
-                 ("scale", render_scale), ("accuracy", render_accuracy), ("wall", render_wall)]
+                 ("scale", render_scale), ("accuracy", render_accuracy), ("wall", render_wall),
+                 ("churn", render_churn)]
     for name, renderer in renderers:
         if name in data["sections"]:
             renderer(data["sections"][name], targets, body)
@@ -678,6 +717,7 @@ def render(data, json_name):
     out.append("stprof-bpf -p PID -F RATE -o OUT.folded --json          # slowdown, kernel cost by depth, accuracy")
     out.append("stprof-bpf --comm NAME -F RATE -o OUT.folded --json     # kernel cost of other tasks, rates")
     out.append("stprof-bpf --all-python -F 99 -d SECONDS -o OUT --json  # scale")
+    out.append("stprof-bpf --all-python -F 99 -d SECONDS -o OUT         # churn")
     out.append("stprof-bpf --mode wall|cpu -p PID [-F RATE] -o OUT.folded --json   # wall")
     out.append("austin -i INTERVAL_US -o OUT -p PID                       # trixie root")
     out.append("python3.15 -m profiling.sampling attach -r RATE --collapsed -o OUT PID   # sid root")

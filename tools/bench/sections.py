@@ -1,4 +1,4 @@
-"""The six measurements. Each takes the run's context and returns plain data (saved as JSON
+"""The seven measurements. Each takes the run's context and returns plain data (saved as JSON
 beside the report, rendered by report.py)."""
 import json
 import os
@@ -676,4 +676,61 @@ def wall_mode(ctx):
                 continue
             data["runs"].append(dict(result, config=config or "none", round=round_index))
     data["load"] = load.finish()
+    return data
+
+
+# ---- 7. churn: short-lived processes ------------------------------------------------------
+
+def _profiler_state(pid):
+    """CPU seconds (all threads), RSS (kB) and open descriptors of a running profiler."""
+    with open("/proc/%d/status" % pid) as f:
+        rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return {"cpu_seconds": proc_runtime_seconds(pid), "rss_kb": rss,
+            "fds": len(os.listdir("/proc/%d/fd" % pid))}
+
+
+def _churn_run(ctx, start_processes):
+    """One `--all-python` run: its state 3 s after the start and 1 s before the end, with a
+    short process started every ctx.churn_interval seconds in between when start_processes."""
+    output = os.path.join(ctx.tmpdir, "churn.folded")
+    profiler = popen([ctx.binary, "--all-python", "-F", "99", "-d", str(ctx.churn_seconds + 4), "-o", output],
+                     stderr=subprocess.PIPE)
+    err = Lines(profiler.stderr)
+    time.sleep(3.0)
+    before = _profiler_state(profiler.pid)
+    short = ctx.interpreters["host"].script("short_lived.py", ctx.churn_cpu_seconds)
+    children, end = [], time.monotonic() + ctx.churn_seconds
+    while time.monotonic() < end:
+        if start_processes:
+            children.append(popen(short, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(ctx.churn_interval)
+    for child in children:
+        child.wait()
+    after = _profiler_state(profiler.pid)
+    profiler.wait()
+    err.finish()
+    pids = {child.pid for child in children}
+    total = unknown = 0
+    with open(output) as f:
+        for line in f:
+            stack, _, count = line.rpartition(" ")
+            process = stack.split(";", 1)[0]
+            if int(process.rpartition("(")[2].rstrip(")").split(",")[0]) not in pids:
+                continue
+            total += int(count)
+            unknown += int(count) if "<unknown code" in stack else 0
+    os.unlink(output)
+    return {"processes": len(children), "before": before, "after": after,
+            "window_seconds": ctx.churn_seconds, "samples": total, "unknown_samples": unknown,
+            "exit_code": profiler.returncode}
+
+
+def churn(ctx):
+    """The profiler's cost of short-lived Python processes: its CPU, RSS and descriptors with a
+    new process every churn_interval s, beside the same run without them."""
+    data = {"interval": ctx.churn_interval, "cpu_per_process": ctx.churn_cpu_seconds}
+    log("churn: %d s without new processes" % ctx.churn_seconds)
+    data["quiet"] = _churn_run(ctx, False)
+    log("churn: %d s with a new Python process every %.2f s" % (ctx.churn_seconds, ctx.churn_interval))
+    data["churn"] = _churn_run(ctx, True)
     return data
