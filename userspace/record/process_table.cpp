@@ -26,12 +26,8 @@ uint64_t monotonic_ns() {
 
 }  // namespace
 
-ProcessTable::ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe,
-                           stprof_exec_registration register_at_exec)
-    : sampler_(sampler),
-      filter_(std::move(filter)),
-      code_free_uprobe_(code_free_uprobe),
-      register_at_exec_(register_at_exec) {}
+ProcessTable::ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe)
+    : sampler_(sampler), filter_(std::move(filter)), code_free_uprobe_(code_free_uprobe) {}
 
 stprof_exec_registration ProcessTable::exec_registration(const TargetFilter& filter) {
   if (filter.pids.empty() && !filter.has_selectors()) return STPROF_REGISTER_AT_EXEC_ALL;
@@ -107,8 +103,10 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
                                              Arrival arrival) {
   using Status = ProcessInspection::Status;
   ProcessInspection inspection = inspect_process(pid, binaries_);
+  // Whether the kernel may hold something of pid's (an entry, a uprobe) that a rejection removes.
+  bool in_kernel = arrival.registered_at_exec;
   auto reject = [&](const std::string& message) {
-    if (arrival.registered_at_exec) sampler_.remove_process(static_cast<__u32>(pid));
+    if (in_kernel) sampler_.remove_process(static_cast<__u32>(pid));
     if (inspection.status != Status::kGone) {
       ignored_[pid] = {inspection.start_time, inspection.vsize, inspection.exe};
     }
@@ -132,13 +130,11 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
   Result<LiveProcessMemory> memory = LiveProcessMemory::open(pid);
   if (!memory) return reject(memory.error().message);
   stprof_process walker = walker_for(python, *memory);
+  in_kernel = true;  // walker_for may have attached a uprobe for pid
   Result<void> added = arrival.registered_at_exec
                            ? sampler_.confirm_process(static_cast<__u32>(pid), walker)
                            : sampler_.add_process(static_cast<__u32>(pid), walker);
-  if (!added) {
-    sampler_.remove_process(static_cast<__u32>(pid));  // its uprobe, if one was attached
-    return reject(added.error().message);
-  }
+  if (!added) return reject(added.error().message);
   if (!arrival.registered_at_exec) {
     if (arrival.exec_ktime_ns) exec_latencies_ms_.push_back((monotonic_ns() - arrival.exec_ktime_ns) / 1e6);
     remember_image(python, walker);
@@ -193,7 +189,9 @@ void ProcessTable::adopt_fork(int child, int parent) {
 }
 
 void ProcessTable::remember_image(const PythonProcess& python, stprof_process walker) {
-  if (register_at_exec_ == STPROF_REGISTER_AT_EXEC_NONE || python.binary_mappings.empty()) return;
+  if (exec_registration(filter_) == STPROF_REGISTER_AT_EXEC_NONE || python.binary_mappings.empty()) {
+    return;
+  }
   std::optional<ExecImage> image = read_exec_image(python.pid);
   if (!image || image->key.ino != python.binary_mappings.front().inode) return;
   if (!remembered_images_.emplace(image->key.dev, image->key.ino, image->key.size).second) return;

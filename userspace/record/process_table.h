@@ -44,10 +44,9 @@ class ProcessTable {
   using Clock = std::chrono::steady_clock;
   using Warnings = std::vector<std::string>;  // one line per process that cannot be profiled
 
-  // code_free_uprobe: whether 3.8-3.12 processes get a uprobe counting their code frees.
-  // register_at_exec: what the sampler was started with (see exec_registration).
-  ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe,
-               stprof_exec_registration register_at_exec);
+  // code_free_uprobe: whether 3.8-3.12 processes get a uprobe counting their code frees. The
+  // sampler was started with exec_registration(filter).
+  ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe);
 
   // Which processes the kernel may register at exec for this filter: those it selects without
   // looking further (every Python process, or every one in the --pid-tree alone).
@@ -123,7 +122,6 @@ class ProcessTable {
   Sampler& sampler_;
   TargetFilter filter_;
   bool code_free_uprobe_;
-  stprof_exec_registration register_at_exec_;
   std::set<std::tuple<uint64_t, uint64_t, uint64_t>> remembered_images_;  // stprof_image_key
   PythonBinaryCache binaries_;
   std::map<int, TrackedProcess> processes_;

@@ -26,8 +26,7 @@ Recorder::Recorder(const RecordOptions& options, Sampler& sampler, Warn warn)
       sampler_(sampler),
       warn_(std::move(warn)),
       drainer_(sampler.maps()),
-      processes_(sampler, options.filter, options.code_free_uprobe,
-                 ProcessTable::exec_registration(options.filter)) {
+      processes_(sampler, options.filter, options.code_free_uprobe) {
   builder_.profile().frequency_hz = options.frequency_hz;
   builder_.profile().mode = options.mode;
 }

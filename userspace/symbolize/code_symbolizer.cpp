@@ -18,19 +18,15 @@ size_t CodeSymbolizer::header_size(const CPythonLayout& layout) {
   return end;
 }
 
-std::optional<std::vector<uint8_t>> CodeSymbolizer::read_header(uint64_t address) const {
-  std::vector<uint8_t> header(header_size_);
-  if (!memory_.read(address, header.data(), header.size())) return std::nullopt;
-  return header;
-}
-
-std::optional<uint32_t> CodeSymbolizer::fingerprint_of(const std::vector<uint8_t>& header,
-                                                         uint64_t& name_pointer) const {
+std::optional<uint32_t> CodeSymbolizer::fingerprint_now(uint64_t address, std::vector<uint8_t>& header,
+                                                          uint64_t& name_pointer) const {
   // The same bytes the sampler hashed: the code window and (without a serial) the name window.
   const stprof_process& walker = layout_.walker;
   uint32_t code_size = walker.code_fingerprint_size;
   uint32_t name_at = walker.code_name - walker.code_fingerprint;
-  if (code_size > STPROF_CODE_WINDOW || name_at > code_size || code_size - name_at < 8) {
+  header.resize(header_size_);
+  if (code_size > STPROF_CODE_WINDOW || name_at > code_size || code_size - name_at < 8 ||
+      !memory_.read(address, header.data(), header.size())) {
     return std::nullopt;
   }
   uint8_t window[STPROF_CODE_WINDOW] = {};
@@ -49,12 +45,12 @@ std::optional<uint32_t> CodeSymbolizer::fingerprint_of(const std::vector<uint8_t
 
 std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
                                                               uint32_t fingerprint) const {
-  std::optional<std::vector<uint8_t>> header = read_header(address);
+  std::vector<uint8_t> header;
   uint64_t name_pointer = 0;
-  if (!header || fingerprint_of(*header, name_pointer) != fingerprint) return std::nullopt;
+  if (fingerprint_now(address, header, name_pointer) != fingerprint) return std::nullopt;
 
   auto field = [&header](uint16_t offset, auto& value) {
-    std::memcpy(&value, header->data() + offset, sizeof(value));
+    std::memcpy(&value, header.data() + offset, sizeof(value));
   };
   uint64_t filename = 0, linetable = 0;
   int32_t first_line = 0;
@@ -72,9 +68,8 @@ std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
   // The target runs on while we read: its code object (or the name string) may have been freed
   // and reused between the fingerprint check and the reads above. Checking again after them
   // makes what was read belong to the code that was sampled.
-  std::optional<std::vector<uint8_t>> header_again = read_header(address);
   uint64_t name_pointer_again = 0;
-  if (!header_again || fingerprint_of(*header_again, name_pointer_again) != fingerprint ||
+  if (fingerprint_now(address, header, name_pointer_again) != fingerprint ||
       name_pointer_again != name_pointer) {
     return std::nullopt;
   }

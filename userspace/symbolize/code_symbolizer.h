@@ -47,14 +47,14 @@ class CodeSymbolizer {
     std::vector<uint8_t> line_table;
   };
   std::optional<Code> read_code(uint64_t address, uint32_t fingerprint) const;
-  // The bytes of a code object up to the last field read here (the fingerprint window, file
-  // name, line table, first line): one read of the target's memory instead of one per field.
+  // How many bytes of a code object hold the fields read here (the fingerprint window, file
+  // name, line table, first line): they are read at once, not one read per field.
   static size_t header_size(const CPythonLayout& layout);
-  std::optional<std::vector<uint8_t>> read_header(uint64_t address) const;
-  // The fingerprint of the code object whose header this is (stprof_fingerprint over what the
-  // sampler reads: its window, and the name window it reads then), and its name pointer;
-  // nullopt when the layout's window does not fit.
-  std::optional<uint32_t> fingerprint_of(const std::vector<uint8_t>& header, uint64_t& name_pointer) const;
+  // Reads the code object at `address` into `header`; its fingerprint as it is now
+  // (stprof_fingerprint over what the sampler reads: its window, and the name window it reads
+  // then) and its name pointer; nullopt when unreadable.
+  std::optional<uint32_t> fingerprint_now(uint64_t address, std::vector<uint8_t>& header,
+                                          uint64_t& name_pointer) const;
 
   const ProcessMemory& memory_;
   CPythonLayout layout_;
