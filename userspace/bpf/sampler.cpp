@@ -169,6 +169,8 @@ Result<size_t> Sampler::sample_threads_of(const std::vector<int>& pids) {
 
 double Sampler::sampled_cpu_seconds() const { return sampled_cpu_ns_ / 1e9; }
 
+int Sampler::possible_cpus() const { return libbpf_num_possible_cpus(); }
+
 Result<void> Sampler::stop() {
   // Each event counts the CPU time it sampled: a CPU's whole time, or its thread's (with that of
   // the finished threads and processes that inherited it).

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "drain/sampler_maps.h"
+#include "record/sampler_control.h"
 #include "stprof_abi.h"
 #include "util/result.h"
 #include "util/unique_fd.h"
@@ -27,7 +28,7 @@ struct bpf_program;
 
 namespace stprof {
 
-class Sampler {
+class Sampler final : public SamplerControl {
  public:
   struct Options {
     int frequency_hz = 99;
@@ -44,61 +45,39 @@ class Sampler {
   };
 
   static Result<std::unique_ptr<Sampler>> start(const Options& options);
-  ~Sampler();
+  ~Sampler() override;
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
 
-  // Samples every online CPU (replacing any per-thread events): every task on the host is
-  // interrupted frequency_hz times a second.
-  Result<void> sample_every_cpu();
-  // Samples the threads of these processes wherever they run, and every thread and process they
-  // start from now on; nothing else on the host is interrupted. Threads already sampled are
-  // skipped; returns how many were added (the processes may start threads meanwhile: call again
-  // until none are). A process that is gone is no error; more than kMaxSampledThreads threads,
-  // or no file descriptor left for one more event, is.
-  Result<size_t> sample_threads_of(const std::vector<int>& pids);
+  // SamplerControl, as the loaded BPF programs do it. sample_every_cpu: every task on the host
+  // is interrupted frequency_hz times a second. sample_threads_of: one perf event per thread, at
+  // most kMaxSampledThreads. stop: nothing is counted after it returns but, in wall mode, the
+  // time of every thread still off the CPU up to now (stprof_flush_off_cpu, as
+  // count_open_off_cpu does). confirm_process: no write when the entries agree already, as they
+  // do unless the uprobe counting code frees changed. count_code_frees_of: each costs the kernel
+  // a pass over every process that maps the file (and a wait for RCU), so it suits a few named
+  // processes; _in: once per file. take_unregistered_that_ran: a few may be missed; they are
+  // marked again at their next sample.
+  Result<void> sample_every_cpu() override;
+  Result<size_t> sample_threads_of(const std::vector<int>& pids) override;
   static constexpr size_t kMaxSampledThreads = 1024;
+  Result<void> stop() override;
+  double sampled_cpu_seconds() const override;
+  int possible_cpus() const override;
+  Result<void> add_process(__u32 pid, const stprof_process& process) override;
+  Result<void> confirm_process(__u32 pid, const stprof_process& process) override;
+  Result<void> add_python_image(const stprof_image_key& image, const stprof_process& entry) override;
+  void remove_process(__u32 pid) override;
+  bool is_registered(__u32 pid) const override;
+  std::vector<__u32> take_unregistered_that_ran() override;
+  void follow(__u32 pid) override;
+  bool is_followed(__u32 pid) const override;
+  Result<void> count_code_frees_of(__u32 pid, const std::string& path, uint64_t file_offset) override;
+  Result<void> count_code_frees_in(const std::string& path, uint64_t file_offset) override;
+  Result<void> count_open_off_cpu() override;
+  Result<void> seed_off_cpu(__u32 pid) override;
 
-  // Detaches from every CPU and from the scheduler: nothing is counted after this returns but, in
-  // wall mode, the time of every thread still off the CPU up to now (an error: that time could
-  // not be counted). The maps stay readable.
-  Result<void> stop();
-  // CPU time the perf events covered, known after stop(): the samples requested are
-  // frequency_hz times this.
-  double sampled_cpu_seconds() const;
-
-  Result<void> add_process(__u32 pid, const stprof_process& process);
-  // For pid, registered by the kernel at exec (STPROF_EVENT_REGISTERED): makes its entry
-  // `process`, keeping STPROF_PROCESS_SAMPLED if the sampler set it meanwhile; no write when
-  // they agree already, as they do unless the uprobe counting code frees changed.
-  Result<void> confirm_process(__u32 pid, const stprof_process& process);
-  // From now on, a process that execs `image` is registered at exec by the kernel (as
-  // Options::register_at_exec allows) with `entry` (see python_images).
-  Result<void> add_python_image(const stprof_image_key& image, const stprof_process& entry);
-  // Wall mode: counts the time of the threads off the CPU now, up to now, in the counts map
-  // (stprof_flush_off_cpu), so that a drain has it. Nothing in CPU mode or after stop().
-  Result<void> count_open_off_cpu();
-  // Wall mode: records the stack and reason of each thread of registered process pid that is off
-  // the CPU now (its switch-out came before registration), so that its time from now on is
-  // counted. Nothing in CPU mode.
-  Result<void> seed_off_cpu(__u32 pid);
-  // Unregisters pid and stops counting its code frees.
-  void remove_process(__u32 pid);
-  // Counts the code objects processes free (STPROF_PROCESS_CODE_FREES) with a uprobe on the
-  // instruction at `file_offset` in `path`. _of: for process pid only, replacing one it had;
-  // each costs the kernel a pass over every process that maps the file (and a wait for RCU), so
-  // it suits a few named processes. _in: for every process that maps the file, now or later,
-  // once per file.
-  Result<void> count_code_frees_of(__u32 pid, const std::string& path, uint64_t file_offset);
-  Result<void> count_code_frees_in(const std::string& path, uint64_t file_offset);
-  bool is_registered(__u32 pid) const;
-  // The unregistered processes the sampler interrupted since the last call (a few may be
-  // missed; they are marked again at their next sample), ascending.
-  std::vector<__u32> take_unregistered_that_ran();
-  // Children this process forks from now on are registered (if it is) and followed at fork.
-  void follow(__u32 pid);
-  bool is_followed(__u32 pid) const;
-
+  // The maps drain/ reads (MapFeed).
   SamplerMaps maps() const;
 
  private:

@@ -20,8 +20,11 @@
 #include "cli/status_line.h"
 #include "cli/summary.h"
 #include "discover/proc_list.h"
+#include "drain/map_feed.h"
+#include "record/live_processes.h"
 #include "record/process_table.h"
 #include "record/recorder.h"
+#include "record/sampling_scope.h"
 #include "record/target_filter.h"
 #include "render/format.h"
 #include "render/profile_view.h"
@@ -71,37 +74,6 @@ void raise_file_limit() {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
-}
-
-// One perf event per thread of the -p processes and --pid-tree trees. Threads and children
-// started while a round runs are picked up by the next one.
-stprof::Result<void> sample_target_threads(stprof::Sampler& sampler,
-                                           const stprof::TargetFilter& filter) {
-  for (int round = 0; round < 8; round++) {
-    std::vector<int> pids = filter.pids;
-    for (int pid : stprof::processes_in_trees(filter.tree_roots)) pids.push_back(pid);
-    stprof::Result<size_t> added = sampler.sample_threads_of(pids);
-    if (!added) return added.error();
-    if (*added == 0) break;
-  }
-  return {};
-}
-
-// With -p and --pid-tree only the targets' threads (and what they start) are interrupted. With
-// anything else, in wall mode, or when following their threads fails (too many of them, too few
-// file descriptors), every CPU is; the kernel drops other tasks' samples either way. A perf event
-// that follows a thread is stopped and started at each of its context switches: on a program
-// switching 196,000 times a second that alone made it 2.8 times slower (the wall benchmark), and
-// wall mode is for programs that wait, that is, switch.
-stprof::Result<void> start_sampling(stprof::Sampler& sampler, const stprof::TargetFilter& filter,
-                                    stprof::ProfileMode mode) {
-  if (mode == stprof::ProfileMode::kCpu && filter.confined_to_named_processes()) {
-    stprof::Result<void> followed = sample_target_threads(sampler, filter);
-    if (followed) return {};
-    std::cerr << "stprof-bpf: warning: " << followed.error().message
-              << "; sampling every CPU instead (other tasks' samples are dropped in the kernel)\n";
-  }
-  return sampler.sample_every_cpu();
 }
 
 int usage_error(const std::string& message) {
@@ -155,17 +127,21 @@ int main(int argc, char** argv) {
        stprof::ProcessTable::exec_registration(options.filter), options.drain_interval, wall,
        config->gil_only});
   if (!sampler) return fail(sampler.error().message);
-  if (auto sampling = start_sampling(**sampler, options.filter, config->mode); !sampling) {
-    return fail(sampling.error().message);
-  }
+  auto feed = stprof::MapFeed::open((*sampler)->maps());
+  if (!feed) return fail(feed.error().message);
 
   stprof::StatusLine status(!config->live && ::isatty(STDERR_FILENO) == 1);
   auto warn = [&status](const std::string& message) {
     status.clear();
     std::cerr << "stprof-bpf: warning: " << message << "\n";
   };
+  stprof::LiveProcesses system;
+  if (auto scope = stprof::choose_sampling_scope(**sampler, system, options.filter, config->mode, warn);
+      !scope) {
+    return fail(scope.error().message);
+  }
 
-  stprof::Recorder recorder(options, **sampler, warn);
+  stprof::Recorder recorder(options, **sampler, **feed, system, warn);
   if (auto found = recorder.discover(); !found) return fail(found.error().message);
   std::cerr << "stprof-bpf: sampling "
             << (options.filter.watches_new_processes()

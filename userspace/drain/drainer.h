@@ -3,31 +3,16 @@
 
 #include <linux/types.h>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
 
 #include "drain/sampler_maps.h"
+#include "record/sample_feed.h"
 #include "stprof_abi.h"
 
 namespace stprof {
-
-struct RawSample {
-  __u32 pid = 0;
-  __u32 tid = 0;
-  __u64 stack_id = 0;
-  __u32 kind = STPROF_KIND_CPU;  // enum stprof_sample_kind
-  __u64 count = 0;  // perf samples (STPROF_KIND_CPU), else nanoseconds off the CPU
-};
-
-struct RawStack {
-  __u16 flags = 0;                   // enum stprof_stack_flags
-  std::vector<stprof_frame> frames;  // leaf first
-};
-
-using Counters = std::array<__u64, STPROF_NUM_COUNTERS>;
 
 class Drainer {
  public:
@@ -53,10 +38,6 @@ class Drainer {
   Counters read_counters() const;
   __u64 read_counter(__u32 id) const;
 
-  // Samples whose stack could not be read back (missing from the stacks map).
-  __u64 lost_samples() const { return lost_samples_; }
-  void count_lost(__u64 samples) { lost_samples_ += samples; }
-
  private:
   SamplerMaps maps_;
   std::unordered_map<__u64, RawStack> stacks_;
@@ -66,7 +47,6 @@ class Drainer {
   // Room for one batch of the counts map (grown when a hash bucket holds more).
   std::vector<stprof_count_key> batch_keys_;
   std::vector<__u64> batch_counts_;
-  __u64 lost_samples_ = 0;
 };
 
 }  // namespace stprof

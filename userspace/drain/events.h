@@ -1,13 +1,11 @@
-// Process lifecycle events from the kernel (exec, fork, exit), read from the ring buffer.
+// Process lifecycle events from the kernel (exec, fork, exit, new stacks), read from the ring
+// buffer.
 #pragma once
 
-#include <linux/types.h>
-
-#include <functional>
 #include <memory>
 
 #include "drain/sampler_maps.h"
-#include "stprof_abi.h"
+#include "record/sample_feed.h"
 #include "util/result.h"
 
 struct ring_buffer;
@@ -16,21 +14,23 @@ namespace stprof {
 
 class EventReader {
  public:
-  using Handler = std::function<void(const stprof_event&)>;
-  static Result<EventReader> open(const SamplerMaps& maps, Handler handler);
+  using Handler = SampleFeed::EventHandler;
+  static Result<EventReader> open(const SamplerMaps& maps);
   EventReader(EventReader&& other) noexcept;
   EventReader& operator=(EventReader&&) = delete;
   ~EventReader();
 
-  // Waits up to `timeout_ms` for events and hands each to the handler. A signal ends the wait
+  // Waits up to `timeout_ms` for events and hands each to `handler`. A signal ends the wait
   // early (so Ctrl-C is seen at once).
-  void poll(int timeout_ms);
+  void poll(int timeout_ms, const Handler& handler);
 
  private:
-  explicit EventReader(Handler handler);
+  EventReader();
   static int on_event(void* context, void* data, size_t size);
 
-  std::unique_ptr<Handler> handler_;  // stable address for the ring buffer callback
+  // The handler of the poll under way, at an address that stays put for the ring buffer's
+  // callback when the reader moves.
+  std::unique_ptr<const Handler*> polling_;
   ring_buffer* ring_ = nullptr;
 };
 

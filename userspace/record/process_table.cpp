@@ -1,14 +1,11 @@
 #include "record/process_table.h"
 
 #include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
 
 #include "discover/exec_image.h"
-#include "discover/proc_list.h"
-#include "symbolize/code_free_site.h"
 
 namespace stprof {
 namespace {
@@ -26,8 +23,12 @@ uint64_t monotonic_ns() {
 
 }  // namespace
 
-ProcessTable::ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe)
-    : sampler_(sampler), filter_(std::move(filter)), code_free_uprobe_(code_free_uprobe) {}
+ProcessTable::ProcessTable(SamplerControl& sampler, ProcessSource& system, TargetFilter filter,
+                           bool code_free_uprobe)
+    : sampler_(sampler),
+      system_(system),
+      filter_(std::move(filter)),
+      code_free_uprobe_(code_free_uprobe) {}
 
 stprof_exec_registration ProcessTable::exec_registration(const TargetFilter& filter) {
   if (filter.pids.empty() && !filter.has_selectors()) return STPROF_REGISTER_AT_EXEC_ALL;
@@ -84,16 +85,15 @@ ProcessTable::Warnings ProcessTable::start() {
   // --pid-tree: the roots and everything already below them are followed; the kernel follows
   // what they fork from now on.
   if (!filter_.tree_roots.empty()) {
-    for (int pid : processes_in_trees(filter_.tree_roots)) sampler_.follow(static_cast<__u32>(pid));
+    for (int pid : system_.in_trees(filter_.tree_roots)) sampler_.follow(static_cast<__u32>(pid));
     for (int root : filter_.tree_roots) {
-      if (!read_proc_stat(root)) warnings.push_back("no process with PID " + std::to_string(root));
+      if (!system_.stat(root)) warnings.push_back("no process with PID " + std::to_string(root));
     }
   }
   for (int pid : filter_.pids) consider(pid, true, warnings, {});
   if (filter_.watches_new_processes()) {
-    int self = static_cast<int>(::getpid());
-    for (int pid : list_pids()) {
-      if (pid != self && !filter_.requested(pid)) consider(pid, false, warnings, {});
+    for (int pid : system_.pids()) {
+      if (pid != system_.self() && !filter_.requested(pid)) consider(pid, false, warnings, {});
     }
   }
   return warnings;
@@ -102,7 +102,7 @@ ProcessTable::Warnings ProcessTable::start() {
 ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& warnings,
                                              Arrival arrival) {
   using Status = ProcessInspection::Status;
-  ProcessInspection inspection = inspect_process(pid, binaries_);
+  ProcessInspection inspection = system_.inspect(pid);
   // Whether the kernel may hold something of pid's (an entry, a uprobe) that a rejection removes.
   bool in_kernel = arrival.registered_at_exec;
   auto reject = [&](const std::string& message) {
@@ -122,14 +122,14 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
     // Without -p, only Python processes that cannot be profiled are news.
     return reject(requested || inspection.status == Status::kUnsupported ? inspection.message : "");
   }
-  ProcessFacts facts = read_process_facts(pid);
+  ProcessFacts facts = system_.facts(pid);
   if (!requested && !filter_.selects({pid, inspection.comm, inspection.exe, facts, in_tree(pid)})) {
     return reject("");
   }
   PythonProcess& python = *inspection.process;
-  Result<LiveProcessMemory> memory = LiveProcessMemory::open(pid);
+  Result<std::unique_ptr<ProcessMemory>> memory = system_.open_memory(pid);
   if (!memory) return reject(memory.error().message);
-  stprof_process walker = walker_for(python, *memory);
+  stprof_process walker = walker_for(python, **memory);
   in_kernel = true;  // walker_for may have attached a uprobe for pid
   Result<void> added = arrival.registered_at_exec
                            ? sampler_.confirm_process(static_cast<__u32>(pid), walker)
@@ -143,7 +143,7 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
   TrackedProcess tracked;
   tracked.exe = std::move(inspection.exe);
   tracked.facts = std::move(facts);
-  tracked.memory = std::make_unique<LiveProcessMemory>(std::move(*memory));
+  tracked.memory = std::move(*memory);
   tracked.symbolizer =
       std::make_unique<CodeSymbolizer>(*tracked.memory, python.layout, python.none_address);
   tracked.info = std::move(python);
@@ -159,12 +159,12 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
 void ProcessTable::adopt_fork(int child, int parent) {
   // The kernel registered the child with the parent's layout (same memory after fork).
   TrackedProcess* origin = find(parent);
-  std::optional<ProcStat> stat = read_proc_stat(child);
+  std::optional<ProcStat> stat = system_.stat(child);
   if (!origin || !stat || !sampler_.is_registered(static_cast<__u32>(child))) return;
   // Exec'd since (its exec event follows): a registration now is the kernel's, of the new image.
-  std::string exe = read_exe_link(child);
+  std::string exe = system_.exe(child);
   if (exe != origin->exe) return;
-  Result<LiveProcessMemory> memory = LiveProcessMemory::open(child);
+  Result<std::unique_ptr<ProcessMemory>> memory = system_.open_memory(child);
   if (!memory) {
     sampler_.remove_process(static_cast<__u32>(child));
     return;
@@ -175,8 +175,8 @@ void ProcessTable::adopt_fork(int child, int parent) {
   tracked.info.start_time = stat->start_time;
   tracked.info.comm = stat->comm;
   tracked.exe = std::move(exe);
-  tracked.facts = read_process_facts(child);
-  tracked.memory = std::make_unique<LiveProcessMemory>(std::move(*memory));
+  tracked.facts = system_.facts(child);
+  tracked.memory = std::move(*memory);
   tracked.symbolizer = std::make_unique<CodeSymbolizer>(*tracked.memory, tracked.info.layout,
                                                         tracked.info.none_address);
   // The kernel's copy of the parent's entry counts no code frees: the parent's uprobe does not
@@ -192,7 +192,7 @@ void ProcessTable::remember_image(const PythonProcess& python, stprof_process wa
   if (exec_registration(filter_) == STPROF_REGISTER_AT_EXEC_NONE || python.binary_mappings.empty()) {
     return;
   }
-  std::optional<ExecImage> image = read_exec_image(python.pid);
+  std::optional<ExecImage> image = system_.exec_image(python.pid);
   if (!image || image->key.ino != python.binary_mappings.front().inode) return;
   if (!remembered_images_.emplace(image->key.dev, image->key.ino, image->key.size).second) return;
   // A uprobe that counts this process's code frees alone says nothing of the next process.
@@ -205,7 +205,7 @@ stprof_process ProcessTable::walker_for(const PythonProcess& python, const Proce
   stprof_process walker = python.walker();
   if (walker.interp_code_epoch || !code_free_uprobe_) return walker;
   // Without the uprobe each sample reads its code objects: slower, never wrong.
-  Result<UprobeSite> site = code_free_site(python, memory);
+  Result<UprobeSite> site = system_.code_free_site(python, memory);
   if (!site) return walker;
   Result<void> counted =
       filter_.confined_to_named_processes()
@@ -295,7 +295,7 @@ ProcessTable::Warnings ProcessTable::rescan(bool events_were_lost) {
     if (process.exited) continue;
     if (!sampler_.is_registered(static_cast<__u32>(pid))) {
       end(process);
-    } else if (events_were_lost && read_exe_link(pid) != process.exe) {
+    } else if (events_were_lost && system_.exe(pid) != process.exe) {
       retire(process);
       registered_at_exec.push_back(pid);
     }
@@ -310,19 +310,18 @@ ProcessTable::Warnings ProcessTable::rescan(bool events_were_lost) {
   // (the marks are taken either way, so that they start afresh).
   std::vector<int> candidates;
   for (__u32 pid : sampler_.take_unregistered_that_ran()) candidates.push_back(static_cast<int>(pid));
-  if (events_were_lost) candidates = list_pids();
-  int self = static_cast<int>(::getpid());
+  if (events_were_lost) candidates = system_.pids();
   for (int pid : candidates) {
-    if (pid == self || pending_.count(pid)) continue;
+    if (pid == system_.self() || pending_.count(pid)) continue;
     if (TrackedProcess* tracked = find(pid); tracked && !tracked->exited) continue;
-    std::optional<ProcStat> stat = read_proc_stat(pid);
+    std::optional<ProcStat> stat = system_.stat(pid);
     if (!stat) continue;
     // Unchanged since it was judged. An exec sends an event that clears the judgement; only
     // when events were lost is the executable compared as well.
     auto ignored = ignored_.find(pid);
     if (ignored != ignored_.end() && ignored->second.start_time == stat->start_time &&
         ignored->second.vsize == stat->vsize &&
-        (!events_were_lost || ignored->second.exe == read_exe_link(pid))) {
+        (!events_were_lost || ignored->second.exe == system_.exe(pid))) {
       continue;
     }
     consider(pid, filter_.requested(pid), warnings, {});

@@ -17,10 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include "bpf/sampler.h"
 #include "discover/process_facts.h"
-#include "discover/python_binary.h"
 #include "discover/python_process.h"
+#include "record/process_source.h"
+#include "record/sampler_control.h"
 #include "record/target_filter.h"
 #include "stprof_abi.h"
 #include "symbolize/code_symbolizer.h"
@@ -33,7 +33,7 @@ struct TrackedProcess {
   PythonProcess info;
   std::string exe;  // /proc/PID/exe when it was found: another one means it exec'd since
   ProcessFacts facts;
-  std::unique_ptr<LiveProcessMemory> memory;      // null once released (see ProcessTable::release)
+  std::unique_ptr<ProcessMemory> memory;          // null once released (see ProcessTable::release)
   std::unique_ptr<CodeSymbolizer> symbolizer;     // null once released
   std::map<int, std::string> thread_names;  // tid -> comm, read when first sampled
   bool exited = false;
@@ -46,7 +46,8 @@ class ProcessTable {
 
   // code_free_uprobe: whether 3.8-3.12 processes get a uprobe counting their code frees. The
   // sampler was started with exec_registration(filter).
-  ProcessTable(Sampler& sampler, TargetFilter filter, bool code_free_uprobe);
+  ProcessTable(SamplerControl& sampler, ProcessSource& system, TargetFilter filter,
+               bool code_free_uprobe);
 
   // Which processes the kernel may register at exec for this filter: those it selects without
   // looking further (every Python process, or every one in the --pid-tree alone).
@@ -119,11 +120,11 @@ class ProcessTable {
     Arrival arrival;
   };
 
-  Sampler& sampler_;
+  SamplerControl& sampler_;
+  ProcessSource& system_;
   TargetFilter filter_;
   bool code_free_uprobe_;
   std::set<std::tuple<uint64_t, uint64_t, uint64_t>> remembered_images_;  // stprof_image_key
-  PythonBinaryCache binaries_;
   std::map<int, TrackedProcess> processes_;
   // Processes judged not profilable, as they were then: they are looked at again when they exec
   // or map more memory (a program may dlopen libpython at any time).

@@ -1,14 +1,11 @@
 #include "record/recorder.h"
 
-#include <bpf/libbpf.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <utility>
 
-#include "discover/proc_list.h"
-#include "drain/off_cpu_reason.h"
+#include "record/off_cpu_reason.h"
 
 namespace stprof {
 namespace {
@@ -21,12 +18,14 @@ std::string hex(uint64_t value) {
 
 }  // namespace
 
-Recorder::Recorder(const RecordOptions& options, Sampler& sampler, Warn warn)
+Recorder::Recorder(const RecordOptions& options, SamplerControl& sampler, SampleFeed& feed,
+                   ProcessSource& system, Warn warn)
     : options_(options),
       sampler_(sampler),
+      feed_(feed),
+      system_(system),
       warn_(std::move(warn)),
-      drainer_(sampler.maps()),
-      processes_(sampler, options.filter, options.code_free_uprobe) {
+      processes_(sampler, system, options.filter, options.code_free_uprobe) {
   builder_.profile().frequency_hz = options.frequency_hz;
   builder_.profile().mode = options.mode;
 }
@@ -36,11 +35,6 @@ void Recorder::warn_all(const std::vector<std::string>& warnings) {
 }
 
 Result<void> Recorder::discover() {
-  Result<EventReader> events =
-      EventReader::open(sampler_.maps(), [this](const stprof_event& event) { on_event(event); });
-  if (!events) return events.error();
-  events_.emplace(std::move(*events));
-
   std::vector<std::string> warnings = processes_.start();
   if (!processes_.watches_new_processes() && processes_.profiled_count() == 0) {
     std::string reasons;
@@ -53,9 +47,13 @@ Result<void> Recorder::discover() {
 
 void Recorder::symbolize_stack(int pid, uint64_t stack_id) {
   TrackedProcess* process = processes_.find(pid);
-  const RawStack* stack = drainer_.stack_interned(stack_id);
+  const RawStack* stack = feed_.stack_interned(stack_id);
   if (!process || process->exited || !stack) return;
   for (const stprof_frame& frame : stack->frames) location_of(*process, frame);
+}
+
+void Recorder::poll_events(int timeout_ms) {
+  feed_.poll_events(timeout_ms, [this](const stprof_event& event) { on_event(event); });
 }
 
 void Recorder::on_event(const stprof_event& event) {
@@ -88,7 +86,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
     Clock::time_point wake = std::min({deadline, next_drain, processes_.next_retry().value_or(next_drain)});
     // Rounded up: a wait cut to 0 ms would spin until the wake time.
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
-    events_->poll(static_cast<int>(std::clamp<int64_t>(wait, 0, 1000)));  // a signal ends it early
+    poll_events(static_cast<int>(std::clamp<int64_t>(wait, 0, 1000)));  // a signal ends it early
     warn_all(processes_.retry_pending());
 
     now = Clock::now();
@@ -97,7 +95,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
     drain();
     if (now >= next_rescan) {
       next_rescan += options_.rescan_interval;
-      uint64_t events_lost = drainer_.read_counter(STPROF_EVENTS_LOST);
+      uint64_t events_lost = feed_.read_counters()[STPROF_EVENTS_LOST];
       warn_all(processes_.rescan(events_lost != events_lost_at_rescan_));
       events_lost_at_rescan_ = events_lost;
     }
@@ -108,7 +106,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
     }
   }
   if (Result<void> stopped = sampler_.stop(); !stopped) warn_(stopped.error().message);
-  events_->poll(0);  // the processes of the last counts
+  poll_events(0);  // the processes of the last counts
   drain(true);
   builder_.profile().duration_seconds = std::chrono::duration<double>(Clock::now() - started).count();
 }
@@ -135,22 +133,22 @@ void Recorder::drain(bool last) {
   std::vector<ProcessTable::Retired> retired = processes_.take_retired();  // counted in full now
   std::vector<RawSample> samples = std::exchange(early_counts_, {});
   size_t retried = samples.size();
-  for (RawSample& sample : drainer_.drain_counts()) samples.push_back(sample);
+  for (RawSample& sample : feed_.drain_counts()) samples.push_back(sample);
   for (size_t i = 0; i < samples.size(); i++) {
     const RawSample& sample = samples[i];
     TrackedProcess* process = processes_.find(static_cast<int>(sample.pid));
-    const RawStack* stack = drainer_.stack(sample.stack_id);
+    const RawStack* stack = feed_.stack(sample.stack_id);
     if (!process && stack && i >= retried && !last && sampler_.is_registered(sample.pid)) {
       early_counts_.push_back(sample);
       continue;
     }
     if (!process || !stack) {
-      drainer_.count_lost(sample.count);
+      unreadable_stacks_ += sample.count;
       continue;
     }
     auto [name, inserted] = process->thread_names.emplace(static_cast<int>(sample.tid), "");
     if (inserted) {
-      name->second = thread_name(process->info.pid, static_cast<int>(sample.tid));
+      name->second = system_.thread_name(process->info.pid, static_cast<int>(sample.tid));
       if (name->second.empty()) name->second = process->info.comm;
     }
     const PythonProcess& info = process->info;
@@ -180,7 +178,7 @@ void Recorder::drain(bool last) {
     off_cpu_ns_[off_cpu_reason(sample.kind)] += sample.count;
     builder_.add(thread, std::move(root_first), end, 0, sample.count);
   }
-  drainer_.trim_kernel_stacks();
+  feed_.trim_kernel_stacks();
   for (const ProcessTable::Retired& image : retired) {
     processes_.release(image);
     locations_.erase(locations_.lower_bound({image.serial, 0, std::numeric_limits<int32_t>::min(), 0}),
@@ -198,14 +196,14 @@ size_t Recorder::python_processes() const { return processes_.profiled_count(); 
 
 RecordSummary Recorder::summary() const {
   RecordSummary summary;
-  summary.counters = drainer_.read_counters();
-  summary.unreadable_stacks = drainer_.lost_samples();
+  summary.counters = feed_.read_counters();
+  summary.unreadable_stacks = unreadable_stacks_;
   summary.unknown_frames = unknown_frames_;
   summary.unstarted_samples = unstarted_samples_;
   summary.python_processes = python_processes();
   summary.targets_failed = processes_.some_targets_failed();
   summary.targets_exited = targets_exited_;
-  summary.cpus = libbpf_num_possible_cpus();
+  summary.cpus = sampler_.possible_cpus();
   summary.sampled_cpu_seconds = sampler_.sampled_cpu_seconds();
   summary.exec_to_registration_ms = processes_.exec_to_registration_ms();
   summary.mode = builder_.profile().mode;

@@ -12,11 +12,11 @@
 #include <tuple>
 #include <vector>
 
-#include "bpf/sampler.h"
 #include "collate/profile.h"
-#include "drain/drainer.h"
-#include "drain/events.h"
+#include "record/process_source.h"
 #include "record/process_table.h"
+#include "record/sample_feed.h"
+#include "record/sampler_control.h"
 #include "record/target_filter.h"
 
 namespace stprof {
@@ -54,8 +54,10 @@ struct RecordSummary {
 class Recorder {
  public:
   using Warn = std::function<void(const std::string&)>;
-  // `warn` receives one line per process that cannot be profiled.
-  Recorder(const RecordOptions& options, Sampler& sampler, Warn warn);
+  // `sampler` is started (its sampling scope chosen), `feed` reads what it records; `warn`
+  // receives one line per process that cannot be profiled.
+  Recorder(const RecordOptions& options, SamplerControl& sampler, SampleFeed& feed,
+           ProcessSource& system, Warn warn);
 
   // Registers the first targets. With only PIDs: an error when none of them can be profiled
   // (it carries their reasons), else a warning per PID left out.
@@ -72,6 +74,7 @@ class Recorder {
   size_t python_processes() const;
 
  private:
+  void poll_events(int timeout_ms);
   void on_event(const stprof_event& event);
   // Reads the code objects of a stack just interned while they are alive (short-lived code,
   // such as a module body being imported, is often freed before the next drain).
@@ -86,11 +89,11 @@ class Recorder {
   uint32_t off_cpu_location(__u32 kind);
 
   RecordOptions options_;
-  Sampler& sampler_;
+  SamplerControl& sampler_;
+  SampleFeed& feed_;
+  ProcessSource& system_;
   Warn warn_;
-  Drainer drainer_;
   ProcessTable processes_;
-  std::optional<EventReader> events_;
   ProfileBuilder builder_;
   // (process serial, code, instr, fingerprint) -> location: each distinct frame is symbolized once.
   std::map<std::tuple<uint64_t, uint64_t, int32_t, uint32_t>, std::optional<uint32_t>> locations_;
@@ -100,6 +103,7 @@ class Recorder {
   // they were drained (a drain from inside the event handler, or one that came first after the
   // profiler was stopped or starved): collated at the next drain, once the event is.
   std::vector<RawSample> early_counts_;
+  uint64_t unreadable_stacks_ = 0;  // see RecordSummary
   uint64_t unknown_frames_ = 0;
   uint64_t unstarted_samples_ = 0;
   bool targets_exited_ = false;

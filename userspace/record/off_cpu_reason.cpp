@@ -1,4 +1,4 @@
-#include "drain/off_cpu_reason.h"
+#include "record/off_cpu_reason.h"
 
 #include <algorithm>
 #include <iterator>
