@@ -65,7 +65,7 @@ void Recorder::on_event(const stprof_event& event) {
   // with the old image's symbols before the new image is registered under the same PID.
   if (event.kind == STPROF_EVENT_EXEC && (event.flags & STPROF_EVENT_SAMPLED)) {
     TrackedProcess* process = processes_.find(static_cast<int>(event.pid));
-    if (process && !process->exited) drain();
+    if (process && !process->exited) drain(false, process->info.pid);
   }
   warn_all(processes_.handle(event));
 }
@@ -128,7 +128,7 @@ std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stp
   return location;
 }
 
-void Recorder::drain(bool last) {
+void Recorder::drain(bool last, int execd_pid) {
   if (Result<void> counted = sampler_.count_open_off_cpu(); !counted) warn_(counted.error().message);
   std::vector<ProcessTable::Retired> retired = processes_.take_retired();  // counted in full now
   std::vector<RawSample> samples = std::exchange(early_counts_, {});
@@ -147,8 +147,11 @@ void Recorder::drain(bool last) {
       continue;
     }
     auto [name, inserted] = process->thread_names.emplace(static_cast<int>(sample.tid), "");
+    // A thread first seen now is named from /proc, unless its image ended: then the thread is
+    // gone, or has the name of the program exec'd since (or the PID is another process's).
     if (inserted) {
-      name->second = system_.thread_name(process->info.pid, static_cast<int>(sample.tid));
+      bool ended = process->exited || process->info.pid == execd_pid;
+      if (!ended) name->second = system_.thread_name(process->info.pid, static_cast<int>(sample.tid));
       if (name->second.empty()) name->second = process->info.comm;
     }
     const PythonProcess& info = process->info;

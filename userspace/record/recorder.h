@@ -80,8 +80,9 @@ class Recorder {
   // such as a module body being imported, is often freed before the next drain).
   void symbolize_stack(int pid, uint64_t stack_id);
   // Collates the counts in the maps into the profile. `last`: after the sampler stopped, when
-  // no count can wait for a later drain.
-  void drain(bool last = false);
+  // no count can wait for a later drain. `execd_pid`: a process that exec'd, whose old image's
+  // counts these are.
+  void drain(bool last = false, int execd_pid = 0);
   void warn_all(const std::vector<std::string>& warnings);
   // The profile location of a sampled frame; nullopt for a frame CPython itself hides.
   std::optional<uint32_t> location_of(TrackedProcess& process, const stprof_frame& frame);
