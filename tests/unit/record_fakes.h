@@ -359,6 +359,7 @@ class Feed final : public SampleFeed {
   }
   const RawStack* stack_interned(__u64 stack_id) override { return stack(stack_id); }
   void trim_kernel_stacks() override {}
+  size_t held_stacks() const override { return stacks_.size(); }
   Counters read_counters() const override { return counters; }
 
   Counters counters{};

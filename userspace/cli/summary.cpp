@@ -112,6 +112,8 @@ void print_summary(const Profile& profile, const RecordSummary& summary, bool ve
         << format_double(latencies.back(), "%.2f") << " ms\n";
   }
   if (verbose) {
+    out << "stprof-bpf: caches: " << summary.caches.stacks << " stacks, " << summary.caches.frames
+        << " frames, " << summary.caches.code_objects << " code objects\n";
     for (int id = 0; id < STPROF_NUM_COUNTERS; id++) {
       out << "stprof-bpf: counter " << kCounterNames[id] << " = " << c[id] << "  ("
           << kCounterDescriptions[id] << ")\n";
@@ -137,6 +139,9 @@ void print_summary_json(const Profile& profile, const RecordSummary& summary,
   json["cpu_ticks_sampled"] = c[STPROF_SAMPLES];
   json["sampled_cpu_seconds"] = summary.sampled_cpu_seconds;
   json["exec_to_registration_ms"] = summary.exec_to_registration_ms;
+  json["caches"] = {{"stacks", summary.caches.stacks},
+                    {"frames", summary.caches.frames},
+                    {"code_objects", summary.caches.code_objects}};
   json["not_counted"] = {
       {"no_python_frame", c[STPROF_EXIT_NO_FRAME]},
       {"not_holding_the_gil", c[STPROF_EXIT_NOT_GIL_HOLDER]},

@@ -75,7 +75,7 @@ std::vector<RawSample> Drainer::drain_counts() {
 }
 
 const RawStack* Drainer::stack(__u64 stack_id) {
-  if (auto it = stacks_.find(stack_id); it != stacks_.end()) return &it->second;
+  if (const RawStack* copied = stacks_.find(stack_id)) return copied;
   stprof_chunk_key key{};
   key.stack_id = stack_id;
   stprof_chunk chunk{};
@@ -92,7 +92,7 @@ const RawStack* Drainer::stack(__u64 stack_id) {
     }
     stack.frames.push_back(chunk.frames[slot]);
   }
-  return &stacks_.emplace(stack_id, std::move(stack)).first->second;
+  return &stacks_.insert(stack_id, std::move(stack));
 }
 
 const RawStack* Drainer::stack_interned(__u64 stack_id) {
@@ -103,6 +103,13 @@ const RawStack* Drainer::stack_interned(__u64 stack_id) {
 }
 
 void Drainer::trim_kernel_stacks() {
+  stacks_.evict_to(kHeldStacks, [this](__u64 stack_id, const RawStack& stack) {
+    stprof_chunk_key key{};
+    key.stack_id = stack_id;
+    for (key.chunk = 0; key.chunk < chunks_of(stack); key.chunk++) {
+      if (bpf_map_delete_elem(maps_.stacks, &key) == 0 && kernel_chunks_ > 0) kernel_chunks_--;
+    }
+  });
   size_t half = static_cast<size_t>(maps_.stacks_capacity) / 2;
   __u64 events_lost = read_counter(STPROF_EVENTS_LOST);
   bool count_unsure = events_lost != events_lost_at_trim_;
@@ -112,7 +119,7 @@ void Drainer::trim_kernel_stacks() {
   kernel_chunks_ = keys.size();
   if (keys.size() < half) return;
   for (const stprof_chunk_key& key : keys) {
-    if (stacks_.count(key.stack_id) && bpf_map_delete_elem(maps_.stacks, &key) == 0) kernel_chunks_--;
+    if (stacks_.contains(key.stack_id) && bpf_map_delete_elem(maps_.stacks, &key) == 0) kernel_chunks_--;
   }
 }
 

@@ -5,12 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 #include "drain/sampler_maps.h"
 #include "record/sample_feed.h"
 #include "stprof_abi.h"
+#include "util/lru_map.h"
 
 namespace stprof {
 
@@ -31,8 +31,12 @@ class Drainer {
 
   // Deletes from the kernel map the stacks already copied once the map is half full, so long runs
   // do not fill it. A stack seen again is simply interned again. After events were lost, the
-  // count may miss stacks, and the map is walked to count it anew.
+  // count may miss stacks, and the map is walked to count it anew. First the copies beyond
+  // kHeldStacks, least recently used first, are dropped with their kernel entries: a count of
+  // such a stack sampled since the last drain_counts (unlikely for the least used) is lost.
   void trim_kernel_stacks();
+  static constexpr size_t kHeldStacks = 32768;
+  size_t held_stacks() const { return stacks_.size(); }
 
   // Per-reason counters summed over CPUs (totals since load).
   Counters read_counters() const;
@@ -40,7 +44,7 @@ class Drainer {
 
  private:
   SamplerMaps maps_;
-  std::unordered_map<__u64, RawStack> stacks_;
+  LruMap<__u64, RawStack> stacks_;
   // Entries (chunks) in the kernel's stacks map, counted from NEW_STACK events since the last walk.
   size_t kernel_chunks_ = 0;
   __u64 events_lost_at_trim_ = 0;

@@ -28,6 +28,7 @@ class MapFeed final : public SampleFeed {
   const RawStack* stack(__u64 stack_id) override { return drainer_.stack(stack_id); }
   const RawStack* stack_interned(__u64 stack_id) override { return drainer_.stack_interned(stack_id); }
   void trim_kernel_stacks() override { drainer_.trim_kernel_stacks(); }
+  size_t held_stacks() const override { return drainer_.held_stacks(); }
   Counters read_counters() const override { return drainer_.read_counters(); }
 
  private:

@@ -42,6 +42,14 @@ size_t ProcessTable::alive_count() const {
                                            [](const auto& entry) { return !entry.second.exited; }));
 }
 
+size_t ProcessTable::cached_code_objects() const {
+  size_t cached = 0;
+  for (const auto& [pid, process] : processes_) {
+    if (process.symbolizer) cached += process.symbolizer->cached();
+  }
+  return cached;
+}
+
 TrackedProcess* ProcessTable::find(int pid) {
   auto it = processes_.find(pid);
   return it == processes_.end() ? nullptr : &it->second;

@@ -83,6 +83,8 @@ class ProcessTable {
 
   size_t profiled_count() const { return processes_.size() + replaced_count_; }
   size_t alive_count() const;
+  // Code objects the symbolizers of the processes still alive remember.
+  size_t cached_code_objects() const;
   bool some_targets_failed() const { return targets_failed_; }
   bool watches_new_processes() const { return filter_.watches_new_processes(); }
   // Milliseconds from exec to registration, for processes found through an exec event and

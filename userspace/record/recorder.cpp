@@ -114,7 +114,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
 std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stprof_frame& frame) {
   auto key = std::make_tuple(process.serial, static_cast<uint64_t>(frame.code), frame.instr,
                              static_cast<uint32_t>(frame.fingerprint));
-  if (auto it = locations_.find(key); it != locations_.end()) return it->second;
+  if (const std::optional<uint32_t>* known = locations_.find(key)) return *known;
   std::optional<uint32_t> location;
   std::optional<FrameSymbol> symbol;
   if (process.symbolizer) symbol = process.symbolizer->symbolize(frame);
@@ -124,7 +124,8 @@ std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stp
     unknown_frames_++;
     location = builder_.location("<unknown code " + hex(frame.code) + ">", "?", 0);
   }
-  locations_.emplace(key, location);
+  locations_.evict_to(kFrameCapacity - 1);
+  locations_.insert(key, location);
   return location;
 }
 
@@ -184,8 +185,8 @@ void Recorder::drain(bool last, int execd_pid) {
   feed_.trim_kernel_stacks();
   for (const ProcessTable::Retired& image : retired) {
     processes_.release(image);
-    locations_.erase(locations_.lower_bound({image.serial, 0, std::numeric_limits<int32_t>::min(), 0}),
-                     locations_.lower_bound({image.serial + 1, 0, std::numeric_limits<int32_t>::min(), 0}));
+    locations_.erase_range({image.serial, 0, std::numeric_limits<int32_t>::min(), 0},
+                           {image.serial + 1, 0, std::numeric_limits<int32_t>::min(), 0});
   }
 }
 
@@ -211,6 +212,7 @@ RecordSummary Recorder::summary() const {
   summary.exec_to_registration_ms = processes_.exec_to_registration_ms();
   summary.mode = builder_.profile().mode;
   summary.off_cpu_ns = off_cpu_ns_;
+  summary.caches = {feed_.held_stacks(), locations_.size(), processes_.cached_code_objects()};
   return summary;
 }
 

@@ -18,6 +18,7 @@
 #include "record/sample_feed.h"
 #include "record/sampler_control.h"
 #include "record/target_filter.h"
+#include "util/lru_map.h"
 
 namespace stprof {
 
@@ -49,6 +50,13 @@ struct RecordSummary {
   // Wall mode: the off-CPU nanoseconds in the profile, per reason ("read", "GIL", "runqueue";
   // the names of the [off-CPU: ...] frames).
   std::map<std::string, uint64_t> off_cpu_ns;
+  // Entries in the bounded caches when the run ended: stacks copied from the kernel, sampled
+  // frames symbolized, code objects read (of the processes still alive).
+  struct Caches {
+    size_t stacks = 0;
+    size_t frames = 0;
+    size_t code_objects = 0;
+  } caches;
 };
 
 class Recorder {
@@ -96,8 +104,10 @@ class Recorder {
   Warn warn_;
   ProcessTable processes_;
   ProfileBuilder builder_;
-  // (process serial, code, instr, fingerprint) -> location: each distinct frame is symbolized once.
-  std::map<std::tuple<uint64_t, uint64_t, int32_t, uint32_t>, std::optional<uint32_t>> locations_;
+  // (process serial, code, instr, fingerprint) -> location: each distinct frame is symbolized
+  // once while it is among the kFrameCapacity most recently sampled.
+  LruMap<std::tuple<uint64_t, uint64_t, int32_t, uint32_t>, std::optional<uint32_t>> locations_;
+  static constexpr size_t kFrameCapacity = 65536;
   std::map<__u32, uint32_t> off_cpu_locations_;  // off-CPU kind -> its leaf location
   std::map<std::string, uint64_t> off_cpu_ns_;     // see RecordSummary::off_cpu_ns
   // Counts of processes the kernel registered at exec whose exec event was not handled yet when

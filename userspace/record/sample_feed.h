@@ -43,6 +43,8 @@ class SampleFeed {
   virtual const RawStack* stack_interned(__u64 stack_id) = 0;
   // Lets the kernel's copy of stacks already read back be reclaimed, so long runs do not fill it.
   virtual void trim_kernel_stacks() = 0;
+  // Stacks copied from the kernel and held (a bounded cache).
+  virtual size_t held_stacks() const = 0;
   // Per-reason counters (totals since load).
   virtual Counters read_counters() const = 0;
 };

@@ -79,10 +79,13 @@ std::optional<CodeSymbolizer::Code> CodeSymbolizer::read_code(uint64_t address,
 std::optional<FrameSymbol> CodeSymbolizer::symbolize(const stprof_frame& frame) {
   if (none_address_ && frame.code == none_address_) return FrameSymbol{"", "", 0, true};
   auto key = std::make_pair(static_cast<uint64_t>(frame.code), static_cast<uint32_t>(frame.fingerprint));
-  auto it = codes_.find(key);
-  if (it == codes_.end()) it = codes_.emplace(key, read_code(frame.code, frame.fingerprint)).first;
-  if (!it->second) return std::nullopt;
-  const Code& code = *it->second;
+  std::optional<Code>* cached = codes_.find(key);
+  if (!cached) {
+    codes_.evict_to(kCapacity - 1);
+    cached = &codes_.insert(key, read_code(frame.code, frame.fingerprint));
+  }
+  if (!*cached) return std::nullopt;
+  const Code& code = **cached;
   std::optional<int> line =
       line_for_instruction(layout_.line_table, code.line_table, code.first_line, frame.instr);
   return FrameSymbol{code.function, code.file, line.value_or(0),

@@ -13,6 +13,7 @@
 #include "discover/cpython_layout.h"
 #include "stprof_abi.h"
 #include "symbolize/process_memory.h"
+#include "util/lru_map.h"
 
 namespace stprof {
 
@@ -38,6 +39,11 @@ class CodeSymbolizer {
   // owner its stack slot held before; it comes back incomplete, like a frame not started.
   std::optional<FrameSymbol> symbolize(const stprof_frame& frame);
 
+  // Code objects remembered, at most kCapacity (least recently used out: one sampled again is
+  // read again, or unknown if it is gone).
+  size_t cached() const { return codes_.size(); }
+  static constexpr size_t kCapacity = 8192;
+
  private:
   struct Code {
     std::string function;
@@ -61,7 +67,7 @@ class CodeSymbolizer {
   uint64_t none_address_;
   size_t header_size_;
   // Keyed by (address, fingerprint): a reused address with another fingerprint is another code.
-  std::map<std::pair<uint64_t, uint32_t>, std::optional<Code>> codes_;
+  LruMap<std::pair<uint64_t, uint32_t>, std::optional<Code>> codes_;
 };
 
 }  // namespace stprof
