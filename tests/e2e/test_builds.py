@@ -29,8 +29,9 @@ SHARE_TOLERANCE_PP = 3.0
 SHARES_CHAIN = ["<module>", "main", "Worker.run", "heavy"]
 
 # Interpreters older than stprof-bpf supports, when pyenv has built them on this machine.
-OLD_INTERPRETERS = ["/root/.pyenv/versions/2.7.18/bin/python2.7",
-                    "/root/.pyenv/versions/3.7.16/bin/python3.7"]
+PYENV_ROOT = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+OLD_INTERPRETERS = [os.path.join(PYENV_ROOT, "versions/2.7.18/bin/python2.7"),
+                    os.path.join(PYENV_ROOT, "versions/3.7.16/bin/python3.7")]
 
 
 class Program:
@@ -115,6 +116,34 @@ class Builds(unittest.TestCase):
         program = host("STPROF_HOST_LINKED", "the host linked with libpython3.11")
         heavy = self.profile_shares(program, comm_of(program.name))
         # PyRun_SimpleFile: the script's <module> is the root frame.
+        self.assert_script_chain(heavy)
+
+    def test_host_linking_libpython_started_during_the_run(self):
+        """A program that links libpython, exec'd while the profiler runs, is registered once its
+        dynamic loader has mapped libpython: through the exec event's retries (which measure
+        exec-to-registration), not left to a later rescan."""
+        program = host("STPROF_HOST_LINKED", "the host linked with libpython3.11")
+        comm = comm_of(program.name)
+        with Profiler("--comm", "^%s$" % re.escape(comm), "-F", 199, "-v") as profiler:
+            process = subprocess.Popen(program.command("shares.py", 2), stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, text=True)
+            try:
+                self.assertEqual(process.stdout.readline().split()[0], "ready")
+                process.stdin.write("go\n")
+                process.stdin.flush()
+                self.assertTrue(process.stdout.readline().startswith("result "))
+                self.assertEqual(process.wait(30), 0)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+                process.stdin.close()
+                process.stdout.close()
+            self.assertEqual(profiler.stop(), 0, profiler.stderr)
+            heavy = [s for s in profiler.profile().of_pid(process.pid)
+                     if s.frames and s.frames[-1].function == "heavy"]
+        self.assertIn("1 process(es) registered after exec", profiler.stderr)
+        self.assertTrue(heavy, "no samples of PID %d\n%s" % (process.pid, profiler.stderr))
         self.assert_script_chain(heavy)
 
     def test_host_dlopening_libpython(self):

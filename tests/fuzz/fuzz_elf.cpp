@@ -111,16 +111,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   PythonBinaryCache cache;
   const std::string name = kNames[size % std::size(kNames)];
-  Result<std::optional<PythonBinary>> binary = cache.analyse(dup_of(fd), name);
-  if (binary && *binary) {
-    const PythonBinary& b = **binary;
+  Result<BinaryAnalysis> binary = cache.analyse(dup_of(fd), name);
+  if (binary && binary->python) {
+    const PythonBinary& b = *binary->python;
     FUZZ_CHECK(b.debug_offsets.empty() ||
                (b.version && b.debug_offsets.size() == debug_offsets_size(*b.version)));
   }
   // The same file again: answered from the cache, identically.
-  Result<std::optional<PythonBinary>> again = cache.analyse(dup_of(fd), name);
+  Result<BinaryAnalysis> again = cache.analyse(dup_of(fd), name);
   FUZZ_CHECK(binary.ok() == again.ok());
-  if (binary && again) FUZZ_CHECK(same(*binary, *again));
+  if (binary && again) {
+    FUZZ_CHECK(same(binary->python, again->python));
+    FUZZ_CHECK(binary->links_libpython == again->links_libpython);
+  }
 
   // The file shrinks while it is open: the process that maps it truncates it (a library can be,
   // unlike a running executable). Reading must fail, not fault (SIGBUS on a mapping past EOF).

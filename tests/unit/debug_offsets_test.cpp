@@ -504,9 +504,9 @@ std::optional<std::pair<std::string, PythonBinary>> runtime_binary(const Interpr
         prefix + "/lib/x86_64-linux-gnu/libpython" + xy + ".so.1.0"}) {
     Result<UniqueFd> fd = open_file(i.root, path);
     if (!fd) continue;
-    Result<std::optional<PythonBinary>> binary = cache.analyse(std::move(*fd), path);
-    if (binary && binary->has_value() && (*binary)->runtime_vaddr) {
-      return std::make_pair(path, **binary);
+    Result<BinaryAnalysis> analysis = cache.analyse(std::move(*fd), path);
+    if (analysis && analysis->python && analysis->python->runtime_vaddr) {
+      return std::make_pair(path, *analysis->python);
     }
   }
   return std::nullopt;

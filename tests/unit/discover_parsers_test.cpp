@@ -30,7 +30,7 @@ constexpr const char* kRealMaps =
     "/usr/bin/python3.11\n"
     "380fd000-38198000 rw-p 00000000 00:00 0                                  [heap]\n"
     "7fbf62ef5000-7fbf63131000 r-xp 000f5000 fe:00 18834                      "
-    "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0\n"
+    "/opt/pyenv/versions/3.11.7/lib/libpython3.11.so.1.0\n"
     "7fbf63400000-7fbf63500000 rw-p 00000000 00:00 0 \n"
     "7fcb9a559000-7fcb9a55b000 r-xp 00000000 00:00 0                          [vdso]\n";
 
@@ -53,7 +53,7 @@ TEST(ParseMaps, RealLinesGiveRangeOffsetPermsInodeAndPath) {
   EXPECT_EQ(maps[4].start, 0x7fbf62ef5000u);
   EXPECT_EQ(maps[4].end, 0x7fbf63131000u);
   EXPECT_EQ(maps[4].inode, 18834u);
-  EXPECT_EQ(maps[4].path, "/root/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0");
+  EXPECT_EQ(maps[4].path, "/opt/pyenv/versions/3.11.7/lib/libpython3.11.so.1.0");
 }
 
 TEST(ParseMaps, PseudoPathsKeepTheirBracketsAndHaveNoInode) {
@@ -230,7 +230,7 @@ void expect_version(const std::string& path, int major, int minor) {
 TEST(VersionFromFileName, Executables) {
   expect_version("python3.9", 3, 9);
   expect_version("/usr/bin/python3.11", 3, 11);
-  expect_version("/root/.pyenv/versions/3.12.1/bin/python3.12", 3, 12);
+  expect_version("/opt/pyenv/versions/3.12.1/bin/python3.12", 3, 12);
 }
 
 TEST(VersionFromFileName, SharedLibraries) {

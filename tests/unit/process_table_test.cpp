@@ -133,6 +133,34 @@ TEST_F(ProcessTableTest, ExecIntoPythonIsRegisteredOnceItsRuntimeIsMapped) {
   EXPECT_EQ(table.profiled_count(), 1u);
 }
 
+TEST_F(ProcessTableTest, ExecOfAProgramLinkingLibpythonIsLookedAtUntilItIsLoaded) {
+  system_.start(200, "sh", "/bin/sh");
+  ProcessTable& table = start();
+  system_.exec(200, "uwsgi", "/usr/bin/uwsgi").links_libpython = true;
+  EXPECT_TRUE(handle(sampler_->kernel_exec(200)).empty());
+  ASSERT_TRUE(table.next_retry()) << "its loader has libpython to map";
+  std::this_thread::sleep_until(*table.next_retry());
+  table.retry_pending();
+  system_.become_python(200);  // libpython mapped
+  retry_until_settled(table);
+  EXPECT_TRUE(sampler_->registered.count(200));
+}
+
+TEST_F(ProcessTableTest, ExecOfAProgramWithoutLibpythonIsJudgedOnce) {
+  system_.start(200, "sh", "/bin/sh");
+  ProcessTable& table = start();
+  int before = system_.inspections(200);
+  system_.exec(200, "cc1plus", "/usr/libexec/gcc/cc1plus");
+  EXPECT_TRUE(handle(sampler_->kernel_exec(200)).empty());
+  EXPECT_FALSE(table.next_retry()) << "only a dlopen could make it Python: the rescans see that";
+  EXPECT_EQ(system_.inspections(200), before + 1);
+  system_.become_python(200);  // it dlopened libpython after all
+  system_.at(200).vsize += 1 << 24;
+  sampler_->ran = {200};
+  table.rescan(false);
+  EXPECT_TRUE(sampler_->registered.count(200));
+}
+
 TEST_F(ProcessTableTest, ExecOutOfPythonEndsTheImageAndKeepsItsName) {
   system_.start_python(300, "python3");
   ProcessTable& table = start();

@@ -41,6 +41,7 @@ struct Process {
   std::shared_ptr<FakeProcessMemory> memory = std::make_shared<FakeProcessMemory>();
   std::map<int, std::string> threads;  // tid -> name
   bool memory_unreadable = false;
+  bool links_libpython = false;  // its executable needs a libpython (DT_NEEDED)
 };
 
 class System final : public ProcessSource {
@@ -169,6 +170,7 @@ class System final : public ProcessSource {
     inspection.start_time = process.start_time;
     inspection.vsize = process.vsize;
     inspection.exe = process.exe;
+    inspection.links_libpython = process.links_libpython;
     if (process.status == ProcessInspection::Status::kPython) {
       inspection.process = process.python;
     } else {

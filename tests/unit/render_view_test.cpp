@@ -36,7 +36,7 @@ ViewOptions view(bool per_process, bool per_thread, bool line_numbers, bool full
 TEST(ShortFilename, LibraryPathsAreShortened) {
   EXPECT_EQ(short_filename("/usr/lib/python3.11/json/__init__.py"), "json/__init__.py");
   EXPECT_EQ(short_filename("/usr/local/lib/python3.12/threading.py"), "threading.py");
-  EXPECT_EQ(short_filename("/root/.pyenv/versions/3.13.0/lib/python3.13t/asyncio/events.py"),
+  EXPECT_EQ(short_filename("/opt/pyenv/versions/3.13.0/lib/python3.13t/asyncio/events.py"),
             "asyncio/events.py");
   EXPECT_EQ(short_filename("/usr/lib64/python3.9/os.py"), "os.py");
   EXPECT_EQ(short_filename("/usr/lib/python3/dist-packages/requests/api.py"), "requests/api.py");

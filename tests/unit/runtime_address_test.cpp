@@ -15,6 +15,7 @@
 #include <cstring>
 #include <optional>
 #include <sstream>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <utility>
@@ -145,7 +146,13 @@ TEST(RuntimeAddress, SegmentsSharingAFirstFilePageAreToldApart) {
 // (b) Against truth: child interpreters print their own _PyRuntime address and version.
 
 constexpr const char* kDebianPython = "/usr/bin/python3.11";
-constexpr const char* kPyenvPython = "/root/.pyenv/versions/3.11.7/bin/python3.11";
+// pyenv's build of 3.11.7 (PIE, shared libpython), under $PYENV_ROOT or ~/.pyenv.
+std::string pyenv_python() {
+  const char* root = std::getenv("PYENV_ROOT");
+  const char* home = std::getenv("HOME");
+  std::string base = root ? root : std::string(home ? home : "") + "/.pyenv";
+  return base + "/versions/3.11.7/bin/python3.11";
+}
 
 constexpr const char* kReportScript =
     "import ctypes, sys\n"
@@ -283,9 +290,10 @@ TEST(InspectProcess, DebianNonPiePythonWithStaticLibpython) {
 }
 
 TEST(InspectProcess, PyenvPiePythonWithSharedLibpython) {
-  if (::access(kPyenvPython, X_OK) != 0)
-    GTEST_SKIP() << kPyenvPython << " is not installed (or not accessible to this user)";
-  expect_inspect_matches_interpreter(kPyenvPython, "/lib/libpython3.11.so.1.0");
+  std::string python = pyenv_python();
+  if (::access(python.c_str(), X_OK) != 0)
+    GTEST_SKIP() << python << " is not installed (or not accessible to this user)";
+  expect_inspect_matches_interpreter(python.c_str(), "/lib/libpython3.11.so.1.0");
 }
 
 TEST(InspectProcess, NonPythonProcessIsNotPython) {

@@ -75,6 +75,24 @@ std::optional<ElfSymbol> ElfFile::find_symbol(const std::string& name) const {
   return std::nullopt;
 }
 
+std::vector<std::string> ElfFile::needed_libraries() const {
+  std::vector<std::string> needed;
+  for (Elf_Scn* section = elf_nextscn(elf_, nullptr); section; section = elf_nextscn(elf_, section)) {
+    GElf_Shdr shdr;
+    if (!gelf_getshdr(section, &shdr) || shdr.sh_type != SHT_DYNAMIC || shdr.sh_entsize == 0) continue;
+    Elf_Data* data = elf_getdata(section, nullptr);
+    if (!data) continue;
+    size_t count = shdr.sh_size / shdr.sh_entsize;
+    for (size_t i = 0; i < count; i++) {
+      GElf_Dyn dyn;
+      if (!gelf_getdyn(data, static_cast<int>(i), &dyn) || dyn.d_tag == DT_NULL) break;
+      if (dyn.d_tag != DT_NEEDED) continue;
+      if (const char* library = elf_strptr(elf_, shdr.sh_link, dyn.d_un.d_val)) needed.emplace_back(library);
+    }
+  }
+  return needed;
+}
+
 bool ElfFile::read_at_vaddr(uint64_t vaddr, void* out, size_t size) const {
   for (const LoadSegment& segment : segments_) {
     // Hostile headers: every sum is checked so that nothing wraps around.

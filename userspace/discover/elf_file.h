@@ -41,6 +41,9 @@ class ElfFile {
   // Looks `name` up in .dynsym, then .symtab. Only defined data/function symbols count.
   std::optional<ElfSymbol> find_symbol(const std::string& name) const;
 
+  // The DT_NEEDED entries of its dynamic section: the libraries the loader maps before it runs.
+  std::vector<std::string> needed_libraries() const;
+
   // Reads `size` bytes stored in the file at virtual address `vaddr` (false if not file-backed).
   bool read_at_vaddr(uint64_t vaddr, void* out, size_t size) const;
 

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "discover/debug_offsets.h"
@@ -10,12 +11,17 @@
 namespace stprof {
 namespace {
 
-Result<std::optional<PythonBinary>> read_python_binary(UniqueFd fd, const std::string& name) {
+bool names_libpython(const std::string& library) { return library.rfind("libpython", 0) == 0; }
+
+Result<BinaryAnalysis> read_binary(UniqueFd fd, const std::string& name) {
   Result<ElfFile> elf = ElfFile::open(std::move(fd), name);
   if (!elf) return elf.error();
+  BinaryAnalysis analysis;
+  std::vector<std::string> needed = elf->needed_libraries();
+  analysis.links_libpython = std::any_of(needed.begin(), needed.end(), names_libpython);
   std::optional<ElfSymbol> runtime = elf->find_symbol("_PyRuntime");
-  if (!runtime && !elf->find_symbol("Py_Initialize")) return std::optional<PythonBinary>();
-  PythonBinary binary;
+  if (!runtime && !elf->find_symbol("Py_Initialize")) return analysis;
+  PythonBinary& binary = analysis.python.emplace();
   if (runtime) {
     binary.runtime_vaddr = runtime->value;
     binary.runtime_size = runtime->size;
@@ -39,19 +45,19 @@ Result<std::optional<PythonBinary>> read_python_binary(UniqueFd fd, const std::s
       binary.debug_offsets.clear();
     }
   }
-  return std::optional<PythonBinary>(std::move(binary));
+  return analysis;
 }
 
 }  // namespace
 
-Result<std::optional<PythonBinary>> PythonBinaryCache::analyse(UniqueFd fd, const std::string& name) {
+Result<BinaryAnalysis> PythonBinaryCache::analyse(UniqueFd fd, const std::string& name) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return make_error("cannot stat " + name + ": " + errno_text(errno));
   FileKey key{st.st_dev, st.st_ino, st.st_size, static_cast<int64_t>(st.st_mtime)};
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-  Result<std::optional<PythonBinary>> binary = read_python_binary(std::move(fd), name);
-  if (binary) cache_.emplace(key, *binary);
-  return binary;
+  Result<BinaryAnalysis> analysis = read_binary(std::move(fd), name);
+  if (analysis) cache_.emplace(key, *analysis);
+  return analysis;
 }
 
 }  // namespace stprof

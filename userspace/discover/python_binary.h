@@ -34,16 +34,24 @@ struct PythonBinary {
   std::vector<uint8_t> debug_offsets;
 };
 
+// What an executable or library file says of Python.
+struct BinaryAnalysis {
+  std::optional<PythonBinary> python;  // nullopt: the file holds no CPython interpreter
+  // It needs a libpython (DT_NEEDED): a process running it becomes Python once its dynamic
+  // loader is done, without a dlopen.
+  bool links_libpython = false;
+};
+
 // Analyses each distinct file once: processes that map the same file share the answer.
 class PythonBinaryCache {
  public:
-  // nullopt: the file holds no CPython interpreter. `name` is the path the process maps it under.
-  Result<std::optional<PythonBinary>> analyse(UniqueFd fd, const std::string& name);
+  // `name` is the path the process maps it under.
+  Result<BinaryAnalysis> analyse(UniqueFd fd, const std::string& name);
 
  private:
   // st_dev, st_ino, st_size, st_mtime: an upgraded file at the same path is a new file.
   using FileKey = std::tuple<dev_t, ino_t, off_t, int64_t>;
-  std::map<FileKey, std::optional<PythonBinary>> cache_;
+  std::map<FileKey, BinaryAnalysis> cache_;
 };
 
 }  // namespace stprof

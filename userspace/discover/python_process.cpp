@@ -82,15 +82,16 @@ ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
     if (!fd) {
       return fail(Status::kUnreadable, "cannot open " + path + " of " + who + ": " + fd.error().message);
     }
-    Result<std::optional<PythonBinary>> binary = binaries.analyse(std::move(*fd), path);
-    if (!binary) return fail(Status::kUnreadable, who + ": " + binary.error().message);
-    if (!binary->has_value()) continue;
+    Result<BinaryAnalysis> analysis = binaries.analyse(std::move(*fd), path);
+    if (!analysis) return fail(Status::kUnreadable, who + ": " + analysis.error().message);
+    if (path == result.exe) result.links_libpython = analysis->links_libpython;
+    if (!analysis->python) continue;
 
     std::vector<Mapping> file_mappings;
     for (const Mapping& m : mappings) {
       if (m.path == path && m.inode == mapping.inode) file_mappings.push_back(m);
     }
-    const PythonBinary& python = **binary;
+    const PythonBinary& python = *analysis->python;
     if (!python.runtime_vaddr) {
       std::string version = python.version ? python.version->to_string() : "before 3.7";
       return fail(Status::kUnsupported,

@@ -45,6 +45,8 @@ struct ProcessInspection {
   uint64_t start_time = 0;
   uint64_t vsize = 0;   // when it was inspected
   std::string exe;      // /proc/PID/exe target: changes when the process execs
+  // Its executable needs a libpython: not Python yet means its dynamic loader is not done.
+  bool links_libpython = false;
 };
 
 ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,

@@ -123,8 +123,11 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
     return Outcome::kRejected;
   };
   if (inspection.status != Status::kPython) {
+    // Without a libpython to wait for, only a dlopen can make it Python later: the rescans
+    // look for that (a retry per delay for every program exec'd on a busy host cost more).
     bool may_become_python =
-        inspection.status == Status::kLoading || inspection.status == Status::kNotPython;
+        inspection.status == Status::kLoading ||
+        (inspection.status == Status::kNotPython && inspection.links_libpython);
     // A registration by the kernel stays meanwhile: it may be right, and is judged at the end.
     if (arrival.exec_ktime_ns && may_become_python) return Outcome::kTryLater;
     // Without -p, only Python processes that cannot be profiled are news.
