@@ -293,8 +293,9 @@ struct DiffLook {
     std::snprintf(shares, sizeof(shares), " (%.2f%%)", percent(node.after, diff.after_all));
     std::string text = "after: " + amount_text(diff.mode, node.after) + shares;
     std::snprintf(shares, sizeof(shares), " (%.2f%%)", percent(node.before, diff.before_all));
-    return text + ", before: " + amount_text(diff.mode, node.before) + shares +
-           ", change: " + change_text(diff, diff.change(node.before, node.after));
+    double change = diff.change(node.before, node.after);
+    return text + ", before: " + amount_text(diff.mode, node.before) + shares + ", change: " +
+           (change == 0 ? std::string("none") : change_text(diff, change));
   }
 };
 
@@ -339,7 +340,7 @@ void render_diff_svg(const ProfileDiff& diff, const SvgOptions& options, std::os
                          " (BEFORE: " + amount_text(diff.mode, diff.before_all) + "); " +
                          (diff.absolute ? "red: more than BEFORE, blue: less"
                                         : "red: a larger share than in BEFORE, blue: a smaller one");
-  if (largest > 0) subtitle += ", strongest at " + change_text(diff, largest).substr(1);
+  if (largest > 0) subtitle += "; the strongest colour: " + change_text(diff, largest).substr(1);
   Page page{options.title, subtitle, gone_notes(diff), options.width};
   write_document(page, diff.root, DiffLook{diff, largest}, out);
 }
