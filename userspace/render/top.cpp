@@ -135,7 +135,8 @@ void render_top_diff(const ProfileDiff& diff, const TopOptions& options, std::os
   std::vector<const DiffRow*> kept;
   size_t left_out = 0;
   for (const DiffRow& row : diff.rows) {
-    if (diff.change_percent(row.before, row.after) >= options.min_percent && row.before != row.after) {
+    if (diff.change(row.before, row.after) != 0 &&
+        diff.change_percent(row.before, row.after) >= options.min_percent) {
       kept.push_back(&row);
     } else {
       left_out++;
