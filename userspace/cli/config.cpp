@@ -24,8 +24,8 @@ struct OutputFlags {
   bool no_lineno = false;
 };
 
-void add_output_flags(CLI::App& app, OutputFlags& flags, Config& config,
-                      const std::vector<std::string>& formats, const std::string& output_help) {
+void add_output_flags(CLI::App& app, OutputFlags& flags, const std::vector<std::string>& formats,
+                      const std::string& output_help) {
   std::string names;
   for (const std::string& name : formats) names += (names.empty() ? "" : ", ") + name;
   app.add_option("-o,--output", flags.paths, output_help)
@@ -35,12 +35,17 @@ void add_output_flags(CLI::App& app, OutputFlags& flags, Config& config,
                  "Output format for every -o, whatever its extension: " + names)
       ->type_name("FORMAT")
       ->check(CLI::IsMember(formats).description(""));
-  app.add_option("--min-percent", config.min_percent,
-                 "tree and top formats: leave out what has less than this share of samples")
+}
+
+void add_min_percent(CLI::App& app, Config& config, const std::string& help) {
+  app.add_option("--min-percent", config.min_percent, help)
       ->type_name("PERCENT")
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
 }
+
+constexpr const char* kMinPercentHelp =
+    "tree and top formats: leave out what has less than this share of samples";
 
 void add_grouping_flags(CLI::App& app, OutputFlags& flags, Config& config) {
   auto* per_process_flag = app.add_flag("--per-process", flags.per_process,
@@ -87,7 +92,8 @@ CLI::App* add_convert_command(CLI::App& app, Config& config, OutputFlags& flags)
                       "speedscope JSON; '-': stdin")
       ->type_name("FILE")
       ->required();
-  add_output_flags(*convert, flags, config, format_names(), kOutputHelp);
+  add_output_flags(*convert, flags, format_names(), kOutputHelp);
+  add_min_percent(*convert, config, kMinPercentHelp);
   add_grouping_flags(*convert, flags, config);
   return convert;
 }
@@ -104,9 +110,12 @@ CLI::App* add_diff_command(CLI::App& app, Config& config, OutputFlags& flags,
   diff->add_option("after", after, "The profile whose shape the graph shows")
       ->type_name("AFTER")
       ->required();
-  add_output_flags(*diff, flags, config, {"folded", "svg", "top"},
+  add_output_flags(*diff, flags, {"folded", "svg", "top"},
                    "Write the difference here, in the format its extension names (.svg, .top, "
                    "else folded); repeatable; '-': stdout (default)");
+  add_min_percent(*diff, config,
+                  "top format: leave out locations whose self share changed by less than this "
+                  "(percentage points)");
   diff->add_flag("--absolute", config.absolute,
                  "Compare raw values (samples, times), not shares of each profile's total");
   diff->add_flag("--per-process", flags.per_process,
@@ -199,7 +208,8 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                "object freed); their samples then read every code object of the stack");
 
   OutputFlags outputs;
-  add_output_flags(app, outputs, config, format_names(), kOutputHelp);
+  add_output_flags(app, outputs, format_names(), kOutputHelp);
+  add_min_percent(app, config, kMinPercentHelp);
   add_grouping_flags(app, outputs, config);
   app.add_flag("--live", config.live,
                "Show the hottest functions live instead (as `stprof-bpf top`)");
