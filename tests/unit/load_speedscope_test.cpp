@@ -96,6 +96,10 @@ TEST(LoadSpeedscope, MalformedFilesNameTheByteOrField) {
   std::string message = error_of(R"({"shared": {"frames": [)");
   EXPECT_EQ(message.rfind("byte 23: not JSON (parse error", 0), 0u) << message;
   EXPECT_EQ(error_of("[]"), "not a JSON object (is this a speedscope file?)");
+  // Found by fuzz_load_speedscope: nlohmann-json reports a number too large for a double
+  // without a position.
+  EXPECT_EQ(error_of(R"({"shared":{"frames":[]},"profiles":[3e000499]})"),
+            "byte 36: JSON that cannot be read (number overflow parsing '3e000499')");
   EXPECT_EQ(error_of(R"({"profiles":[]})"), "shared.frames: missing (is this a speedscope file?)");
   const std::string frames = R"({"shared":{"frames":[{"name":"a"},{"name":"b"}]},"profiles":)";
   EXPECT_EQ(error_of(frames + R"([{"type":"sampled","unit":"none","samples":[[0],[0,7]],"weights":[1,1]}]})"),

@@ -51,14 +51,11 @@ Result<void> read_line(std::string_view line, SavedProfileBuilder& builder) {
   }
   size_t stack_end = space;
   while (stack_end > 0 && is_blank(line[stack_end - 1])) stack_end--;
-  if (stack_end == 0) return make_error("no frames before the count: " + std::string(kShape));
   if (*count == 0) return {};
-  std::vector<std::string_view> frames = split_frames(line.substr(0, stack_end));
-  for (size_t i = 0; i < frames.size(); i++) {
-    if (frames[i].empty()) {
-      return make_error("frame " + std::to_string(i + 1) + " is empty (';;' or a ';' at an end)");
-    }
-  }
+  // An empty frame is a function with an empty name (a pprof file may have one), and a line
+  // with nothing before its count a stack without frames: both are what render/folded writes.
+  std::vector<std::string_view> frames;
+  if (stack_end > 0) frames = split_frames(line.substr(0, stack_end));
   StackLevels levels = read_stack_levels(frames);
   size_t at = levels.frames;
   StackEnd stack_end_kind = StackEnd::kComplete;

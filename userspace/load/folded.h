@@ -5,6 +5,8 @@
 //   - "qualname (file:line)" and "qualname (file)" frames become locations with that file and
 //     line; any other frame ("main", "[off-CPU: read]", perf's "do_syscall_64_[k]") a location
 //     with that name alone;
+//   - an empty frame is a function with an empty name, a line with nothing before its count a
+//     stack without frames (render/folded.h writes both for such a model);
 //   - blank lines are skipped, and so are lines whose count is 0.
 // A folded file does not say what its numbers count: they are read as samples at an unknown
 // rate (frequency 0), also from a wall-mode file, whose numbers are microseconds.

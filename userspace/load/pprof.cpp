@@ -48,10 +48,10 @@ std::string locate_damage(std::string_view bytes) {
         uint32_t length = 0;
         if (!input.ReadVarint32(&length)) return at + what + ": its length ends early";
         std::string content;
+        size_t follow = bytes.size() - static_cast<size_t>(input.CurrentPosition());
         if (!input.ReadString(&content, static_cast<int>(length))) {
           return at + what + " holds " + std::to_string(length) + " bytes but " +
-                 std::to_string(bytes.size() - static_cast<size_t>(input.CurrentPosition())) +
-                 " follow (a truncated file?)";
+                 std::to_string(follow) + " follow (a truncated file?)";
         }
         bool decodes = true;
         switch (field) {

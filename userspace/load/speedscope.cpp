@@ -179,7 +179,18 @@ Result<Profile> read_speedscope(std::string_view text) {
     // what(): "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
     std::string why = error.what();
     if (size_t at = why.find("parse error"); at != std::string::npos) why = why.substr(at);
-    return make_error("byte " + std::to_string(error.byte) + ": not JSON (" + why + ")");
+    // error.byte counts from 1 (one past the end when the text ends early); bytes count from 0.
+    size_t byte = error.byte > 0 ? error.byte - 1 : 0;
+    return make_error("byte " + std::to_string(byte) + ": not JSON (" + why + ")");
+  } catch (const json::exception& error) {
+    // A number too large for a double: "... number overflow parsing '3e999'", no position given;
+    // the number's first occurrence is where it is.
+    std::string why = error.what();
+    size_t open = why.find('\''), close = why.rfind('\'');
+    size_t byte = open < close ? text.find(why.substr(open + 1, close - open - 1)) : 0;
+    if (size_t at = why.find("] "); at != std::string::npos) why = why.substr(at + 2);
+    return make_error("byte " + std::to_string(byte == std::string_view::npos ? 0 : byte) +
+                      ": JSON that cannot be read (" + why + ")");
   }
   return Reader().read(document);
 }
