@@ -4,10 +4,13 @@ Every failure is one line naming the process and what to do, with a non-zero exi
 processes that can be profiled still are."""
 
 import glob
+import gzip
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -84,6 +87,78 @@ class BadInput(unittest.TestCase):
             self.assertEqual(profiler.wait(), 3, profiler.stderr)
             self.assertIn("warning: no process with PID 4194301", profiler.stderr)
             self.assertTrue(profiler.profile().of_pid(target.pid))
+
+
+class SavedProfileCommands(unittest.TestCase):
+    """convert and diff read files: they run as any user, and a bad file is one line naming it
+    and the place where it goes wrong."""
+
+    FOLDED = ("python3 (42);MainThread (42);main (app.py:3);work (app.py:9) 30\n"
+              "python3 (42);MainThread (42);main (app.py:3) 10\n")
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="stprof-cli-")
+        os.chmod(self.dir, 0o777)  # writable by nobody
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, name, content):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.write(content if isinstance(content, bytes) else content.encode())
+        return path
+
+    def test_as_an_unprivileged_user(self):
+        before = self.write("before.folded", self.FOLDED)
+        after = self.write("after.folded", self.FOLDED.replace(" 30\n", " 90\n"))
+        nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", STPROF_BIN]
+        out = os.path.join(self.dir, "out")
+        result = subprocess.run(nobody + ["convert", before, "-o", out + ".pb.gz", "-o",
+                                          out + ".svg"], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        result = subprocess.run(nobody + ["convert", out + ".pb.gz"], capture_output=True,
+                                text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, "".join(sorted(self.FOLDED.splitlines(True))))
+        result = subprocess.run(nobody + ["diff", before, after], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        # work: 30 of 40 samples before, 90 of 100 after; BEFORE scaled to AFTER's total; the
+        # process and thread levels merged (PIDs differ between runs).
+        self.assertEqual(result.stdout,
+                         "main (app.py:3) 25 10\nmain (app.py:3);work (app.py:9) 75 90\n")
+
+    def assert_one_line_error(self, args, code, *words):
+        result = run_profiler(*args)
+        self.assertEqual(result.returncode, code, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        self.assertTrue(lines[0].startswith("stprof-bpf: error: ") or code == 2, lines)
+        if code == 1:
+            self.assertEqual(len(lines), 1, result.stderr)
+        for word in words:
+            self.assertIn(word, lines[0])
+
+    def test_bad_files(self):
+        good = self.write("good.folded", self.FOLDED)
+        truncated = self.write("cut.folded", self.FOLDED[:-5])  # "...;main (app.py:3"
+        self.assert_one_line_error(["convert", truncated], 1,
+                                   "cut.folded: folded: line 2: '(app.py:3' is not a count")
+        pprof = gzip.compress(b"\x0a\x04\x08\x01\x10\x02" * 200)
+        cut = self.write("cut.pb.gz", pprof[:len(pprof) // 2])
+        self.assert_one_line_error(["convert", cut, "-o", os.path.join(self.dir, "x.svg")], 1,
+                                   "cut.pb.gz: gzip: byte %d: the compressed data ends early"
+                                   % (len(pprof) // 2))
+        garbage = self.write("bad.pb", b"\x0f\x01\x02")
+        self.assert_one_line_error(["convert", garbage], 1, "bad.pb: pprof: byte 0: field 1")
+        json_path = self.write("bad.json", '{"shared": {"frames": [')
+        self.assert_one_line_error(["diff", good, json_path], 1,
+                                   "bad.json: speedscope: byte 23: not JSON")
+        self.assert_one_line_error(["convert", os.path.join(self.dir, "missing.folded")], 1,
+                                   "cannot read", "missing.folded", "No such file")
+        self.assert_one_line_error(["diff", good, good, "-o", "d.pb.gz"], 2,
+                                   "pprof cannot show a difference")
+        self.assert_one_line_error(["convert", good, "-d", "3"], 2)
+        self.assert_one_line_error(["diff", good], 2)
 
 
 class RunEdges(unittest.TestCase):

@@ -26,7 +26,7 @@ import unittest
 import xml.etree.ElementTree as ET
 
 from stprof_e2e import (STPROF_BIN, Folded, Profiler, Target, interpreter_under_test,
-                        run_profiler, wait_until)
+                        run_profiled, run_profiler, wait_until)
 
 CACHE = os.environ.get("STPROF_CACHE", "/var/cache/stprof-bpf")
 SPEEDSCOPE_DIR = os.path.join(CACHE, "npm", "node_modules", "speedscope", "dist", "release")
@@ -400,6 +400,180 @@ class Outputs(unittest.TestCase):
         # -o in the live view still writes the profile at the end.
         with open(self.path("live.folded"), encoding="utf-8") as f:
             self.assertTrue(Folded(f.read()).with_leaf("heavy"))
+
+
+class SavedProfiles(unittest.TestCase):
+    """`convert` and `diff` on real recordings: what they write is compared with what the
+    recorder wrote directly, and with what the workload measured itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.python = interpreter_under_test()
+        cls.dir = tempfile.mkdtemp(prefix="stprof-saved-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def convert(self, *args):
+        result = run_profiler("convert", *args)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result
+
+    def pprof_traces(self, path):
+        """The samples of a pprof file as `go tool pprof -traces` lists them (labels, value,
+        frames with lines), as a sorted list: the order of samples in a file is not a fact."""
+        require(shutil.which("go"), "go (Debian package golang-go)")
+        env = dict(os.environ, HOME=self.dir, PPROF_TMPDIR=self.dir, GOFLAGS="-mod=mod",
+                   GOTOOLCHAIN="local")
+        result = subprocess.run(["go", "tool", "pprof", "-symbolize=none", "-traces", "-lines",
+                                 "-sample_index=samples", path],
+                                capture_output=True, text=True, env=env, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        blocks = result.stdout.split("-----------+-------------------------------------------------------")
+        return sorted(block.strip() for block in blocks[1:])
+
+    @staticmethod
+    def speedscope_stacks(path):
+        """Per profile name and unit, its stacks (frame objects) with their weights, sorted."""
+        with open(path, encoding="utf-8") as f:
+            document = json.load(f)
+        frames = document["shared"]["frames"]
+        stacks = []
+        for profile in document["profiles"]:
+            for sample, weight in zip(profile["samples"], profile["weights"]):
+                stacks.append((profile["name"], profile["unit"],
+                               json.dumps([frames[i] for i in sample], sort_keys=True), weight))
+        return sorted(stacks)
+
+    @staticmethod
+    def svg_frames(path):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        return text[text.index('<g id="frames">'):text.index("</g>\n<text id=\"details\"")]
+
+    def test_convert_gives_the_direct_outputs_back(self):
+        """One recording written in every format; its folded, pprof and speedscope files
+        converted to every format give the stacks and totals the recorder wrote itself."""
+        direct = {ext: self.path("direct." + ext)
+                  for ext in ("folded", "pb.gz", "json", "svg", "tree", "top")}
+        with Target(self.python, "shares.py", SECONDS + 30) as target, \
+                Profiler("-p", target.pid, "-F", 499, "-d", SECONDS,
+                         *[a for p in direct.values() for a in ("-o", p)]) as profiler:
+            target.go()
+            self.assertEqual(profiler.wait(), 0, profiler.stderr)
+        with open(direct["folded"], encoding="utf-8") as f:
+            folded = Folded(f.read())
+        self.assertGreater(folded.total, 100)
+        self.assertTrue(folded.with_leaf("heavy"), folded.text)
+        direct_traces = self.pprof_traces(direct["pb.gz"])
+        direct_stacks = self.speedscope_stacks(direct["json"])
+        for source in ("folded", "pb.gz", "json"):
+            out = {ext: self.path("from-%s.%s" % (source.replace(".", "-"), ext)) for ext in direct}
+            self.convert(direct[source], *[a for p in out.values() for a in ("-o", p)])
+            for ext in ("folded", "tree", "top"):
+                with open(out[ext], encoding="utf-8") as a, open(direct[ext], encoding="utf-8") as b:
+                    self.assertEqual(a.read(), b.read(), "%s from %s" % (ext, source))
+            # Frames, widths, colours and titles; the subtitle names the rate, which only pprof
+            # carries.
+            self.assertEqual(self.svg_frames(out["svg"]), self.svg_frames(direct["svg"]), source)
+            if source == "pb.gz":
+                with open(out["svg"], encoding="utf-8") as a, open(direct["svg"], encoding="utf-8") as b:
+                    self.assertEqual(a.read(), b.read())
+            self.assertEqual(self.pprof_traces(out["pb.gz"]), direct_traces, source)
+            self.assertEqual(self.speedscope_stacks(out["json"]), direct_stacks, source)
+
+    def test_merge_adds_two_recordings_up(self):
+        folded = self.path("merge-in.folded")
+        with Target(self.python, "shares.py", SECONDS + 30) as target, \
+                Profiler("-p", target.pid, "-F", 499, "-d", 2, output=folded) as profiler:
+            target.go()
+            self.assertEqual(profiler.wait(), 0, profiler.stderr)
+            recorded = profiler.profile()
+        merged = self.path("merged.folded")
+        result = run_profiler("merge", folded, folded, "-o", merged, "--no-thread")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(merged, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        self.assertEqual(sum(int(l.rpartition(" ")[2]) for l in lines), 2 * recorded.total)
+        # --no-thread: the process frame, then Python frames, no thread frame.
+        for line in lines:
+            self.assertIsNone(re.match(r"[^;]+ \(\d+\);[^;]+ \(\d+\);", line), line)
+
+    def test_diff_shows_the_hot_spot_moving(self):
+        """Two runs of branches.py: compute() mostly under branch_a and some under branch_c,
+        then mostly under branch_b and never under branch_c. The diff colours branch_b red and
+        branch_a blue, by as much as the workload measured, and lists branch_c as gone."""
+        runs = []
+        for name, weights in (("before", (3, 1, 1)), ("after", (1, 3, 0))):
+            path = self.path(name + ".pb.gz")
+            run = run_profiled(self.python, "branches.py", SECONDS, *weights,
+                               options=("-F", 499, "-o", path))
+            spent = run.result
+            runs.append((path, {b: 100.0 * t / sum(spent.values()) for b, t in spent.items()}))
+        (before, measured_before), (after, measured_after) = runs
+        svg, top, folded = self.path("diff.svg"), self.path("diff.top"), self.path("diff.folded")
+        result = run_profiler("diff", before, after, "-o", svg, "-o", top, "-o", folded)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+        boxes = ET.parse(svg).getroot().find(SVG_NS + "g[@id='frames']").findall(SVG_NS + "g")
+        by_name = {}
+        for box in boxes:
+            name, numbers = box.find(SVG_NS + "title").text.split("\n")
+            by_name.setdefault(name.split(" (")[0], (numbers, box.find(SVG_NS + "rect").get("fill")))
+        self.assertNotIn("branch_c", by_name)  # no width in AFTER
+        for branch, colour in (("branch_a", "blue"), ("branch_b", "red")):
+            numbers, fill = by_name[branch]
+            match = re.match(r"after: \d+ samples \(([\d.]+)%\), before: \d+ samples \(([\d.]+)%\), "
+                             r"change: ([-+][\d.]+)%$", numbers)
+            self.assertTrue(match, numbers)
+            after_share, before_share, change = (float(g) for g in match.groups())
+            # Shares as measured by the workload (thread_time per branch), within 5 points.
+            self.assertAlmostEqual(after_share, measured_after[branch], delta=5, msg=numbers)
+            self.assertAlmostEqual(before_share, measured_before[branch], delta=5, msg=numbers)
+            self.assertAlmostEqual(change, measured_after[branch] - measured_before[branch],
+                                   delta=7, msg=numbers)
+            r, g, b = (int(v) for v in re.match(r"rgb\((\d+),(\d+),(\d+)\)$", fill).groups())
+            if colour == "red":
+                self.assertTrue(r == 255 and g == b and g < 150, (branch, fill))
+            else:
+                self.assertTrue(b == 255 and r == g and r < 150, (branch, fill))
+        with open(svg, encoding="utf-8") as f:
+            self.assertRegex(f.read(), r"<text class=\"note\"[^>]*>  [\d.]+%  branch_c \(")
+        with open(top, encoding="utf-8") as f:
+            text = f.read()
+        gone = text.split("In BEFORE only")[1]
+        self.assertRegex(gone, r"\n\s+[\d.]+%  branch_c  ")
+        with open(folded, encoding="utf-8") as f:
+            lines = [line.rsplit(" ", 2) for line in f.read().splitlines()]
+        self.assertTrue(all(len(parts) == 3 for parts in lines), lines)
+        self.assertTrue(any("branch_c" in stack and after_value == "0"
+                            for stack, _, after_value in lines), lines)
+
+        site = tempfile.mkdtemp(dir=self.dir)
+        shutil.copy(svg, os.path.join(site, "flame.svg"))
+        with open(os.path.join(site, "check.html"), "w") as f:
+            f.write(SVG_CHECK_PAGE.replace("heavy (", "branch_b (").replace("light (", "branch_a (")
+                    .replace('search.value = "light"', 'search.value = "branch_b"'))
+        server, browser = LocalServer(site), Chromium()
+        try:
+            dom = browser.dom(server.base + "check.html")
+            result = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+            self.assertTrue(result, dom[-3000:])
+            facts = dict(line.split(" ", 1) for line in result.group(1).strip().splitlines())
+            self.assertNotIn("error", facts, facts)
+            self.assertRegex(facts["details"], r"^branch_b \(.* \u2014 after: \d+ samples .*, "
+                                               r"before: .*, change: \+")
+            self.assertEqual(facts["zoomed-width"], "1180.00", facts)
+            self.assertEqual(facts["hidden-after-zoom"], "true", facts)
+            matched = float(re.search(r"Matched: ([\d.]+)%", facts["matched"]).group(1))
+            self.assertAlmostEqual(matched, measured_after["branch_b"], delta=5)
+        finally:
+            server.close()
+            browser.close()
 
 
 def process_state(pid):

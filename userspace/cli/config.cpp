@@ -9,6 +9,128 @@
 
 namespace stprof {
 
+namespace {
+
+constexpr const char* kOutputHelp =
+    "Write the profile here, in the format its extension names (.svg, .json, .pb.gz, .tree, "
+    ".top, else folded); repeatable; '-': stdout (default)";
+
+// Where profiles go and how they are grouped: the flags recording and `convert` share.
+struct OutputFlags {
+  std::vector<std::string> paths;
+  std::string format_name;
+  bool per_process = false, merged = false, no_process = false;
+  bool per_thread = false, no_thread = false;
+  bool no_lineno = false;
+};
+
+void add_output_flags(CLI::App& app, OutputFlags& flags, const std::vector<std::string>& formats,
+                      const std::string& output_help) {
+  std::string names;
+  for (const std::string& name : formats) names += (names.empty() ? "" : ", ") + name;
+  app.add_option("-o,--output", flags.paths, output_help)
+      ->type_name("FILE")
+      ->allow_extra_args(false);
+  app.add_option("--format", flags.format_name,
+                 "Output format for every -o, whatever its extension: " + names)
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember(formats).description(""));
+}
+
+void add_min_percent(CLI::App& app, Config& config, const std::string& help) {
+  app.add_option("--min-percent", config.min_percent, help)
+      ->type_name("PERCENT")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
+}
+
+constexpr const char* kMinPercentHelp =
+    "tree and top formats: leave out what has less than this share of samples";
+
+void add_grouping_flags(CLI::App& app, OutputFlags& flags, Config& config) {
+  auto* per_process_flag = app.add_flag("--per-process", flags.per_process,
+                                        "A 'comm (pid)' level for each process (default)");
+  auto* merged_flag = app.add_flag("--merged", flags.merged,
+                                   "One tree across all processes: the process level dropped");
+  auto* no_process_flag = app.add_flag("--no-process", flags.no_process, "Same as --merged");
+  per_process_flag->excludes(merged_flag)->excludes(no_process_flag);
+  auto* per_thread_flag = app.add_flag("--per-thread", flags.per_thread,
+                                       "A 'thread (tid)' level for each thread (default)");
+  app.add_flag("--no-thread", flags.no_thread,
+               "Threads of a process merged: the thread level dropped")
+      ->excludes(per_thread_flag);
+  app.add_flag("--no-lineno", flags.no_lineno,
+               "Function level: line numbers dropped, frames merged");
+  app.add_flag("--container-frame", config.view.container_frame,
+               "A 'container:ID' frame above each process that runs in a container");
+  app.add_flag("--full-filenames", config.view.full_filenames,
+               "Files as the interpreter names them (default: library paths shortened, "
+               "/usr/lib/python3.11/json/__init__.py -> json/__init__.py)");
+}
+
+// Config::outputs and the view from the flags; "-" (stdout) when no -o and `to_stdout`.
+void finish_outputs(const OutputFlags& flags, bool to_stdout, Config& config) {
+  std::vector<std::string> paths = flags.paths;
+  if (paths.empty() && to_stdout) paths.push_back("-");
+  for (const std::string& path : paths) {
+    Format format = flags.format_name.empty() ? format_for_path(path) : *parse_format(flags.format_name);
+    config.outputs.push_back({path, format});
+  }
+  config.view.per_process = !(flags.merged || flags.no_process);
+  config.view.per_thread = !flags.no_thread;
+  config.view.line_numbers = !flags.no_lineno;
+}
+
+// `convert` (alias `merge`): saved profiles in, any output format out.
+CLI::App* add_convert_command(CLI::App& app, Config& config, OutputFlags& flags) {
+  auto* convert = app.add_subcommand(
+      "convert", "Read saved profiles (folded, pprof, speedscope; several are merged) and write "
+                 "them in the formats -o names. Needs no root.");
+  convert->alias("merge");
+  convert->add_option("inputs", config.inputs,
+                      "Saved profiles: folded (ours or FlameGraph-style), pprof (gzipped or not), "
+                      "speedscope JSON; '-': stdin")
+      ->type_name("FILE")
+      ->required();
+  add_output_flags(*convert, flags, format_names(), kOutputHelp);
+  add_min_percent(*convert, config, kMinPercentHelp);
+  add_grouping_flags(*convert, flags, config);
+  return convert;
+}
+
+// `diff BEFORE AFTER`: a differential profile in folded, svg or top.
+CLI::App* add_diff_command(CLI::App& app, Config& config, OutputFlags& flags,
+                           std::string& before, std::string& after) {
+  auto* diff = app.add_subcommand(
+      "diff", "Compare two saved profiles: a differential flame graph (.svg), difffolded.pl's "
+              "'stack before after' (.folded) or the largest changes (.top). Needs no root.");
+  diff->add_option("before", before, "The profile to compare against")
+      ->type_name("BEFORE")
+      ->required();
+  diff->add_option("after", after, "The profile whose shape the graph shows")
+      ->type_name("AFTER")
+      ->required();
+  add_output_flags(*diff, flags, {"folded", "svg", "top"},
+                   "Write the difference here, in the format its extension names (.svg, .top, "
+                   "else folded); repeatable; '-': stdout (default)");
+  add_min_percent(*diff, config,
+                  "top format: leave out locations whose self share changed by less than this "
+                  "(percentage points)");
+  diff->add_flag("--absolute", config.absolute,
+                 "Compare raw values (samples, times), not shares of each profile's total");
+  diff->add_flag("--per-process", flags.per_process,
+                 "Keep the process level (default: merged, since PIDs differ between runs)");
+  diff->add_flag("--per-thread", flags.per_thread,
+                 "Keep the thread level (default: merged, since TIDs differ between runs)");
+  diff->add_flag("--no-lineno", flags.no_lineno,
+                 "Function level: line numbers dropped, frames merged");
+  diff->add_flag("--full-filenames", config.view.full_filenames,
+                 "Files as the interpreter names them (default: library paths shortened)");
+  return diff;
+}
+
+}  // namespace
+
 std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) {
   Config config;
   CLI::App app{"stprof-bpf: sampling profiler for every Python process on the host, built on eBPF",
@@ -85,45 +207,10 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                "Put no uprobe in 3.8-3.12 processes (it costs each of them about 0.5 us per code "
                "object freed); their samples then read every code object of the stack");
 
-  std::vector<std::string> paths;
-  app.add_option("-o,--output", paths,
-                                "Write the profile here, in the format its extension names "
-                                "(.svg, .json, .pb.gz, .tree, .top, else folded); repeatable; "
-                                "'-': stdout (default)")
-                     ->type_name("FILE")
-                     ->allow_extra_args(false);
-  std::string format_name;
-  std::string formats;
-  for (const std::string& name : format_names()) formats += (formats.empty() ? "" : ", ") + name;
-  app.add_option("--format", format_name,
-                 "Output format for every -o, whatever its extension: " + formats)
-      ->type_name("FORMAT")
-      ->check(CLI::IsMember(format_names()).description(""));
-
-  bool per_process = false, merged = false, no_process = false;
-  auto* per_process_flag =
-      app.add_flag("--per-process", per_process, "A 'comm (pid)' level for each process (default)");
-  auto* merged_flag = app.add_flag("--merged", merged,
-                                   "One tree across all processes: the process level dropped");
-  auto* no_process_flag = app.add_flag("--no-process", no_process, "Same as --merged");
-  per_process_flag->excludes(merged_flag)->excludes(no_process_flag);
-  bool per_thread = false, no_thread = false;
-  auto* per_thread_flag =
-      app.add_flag("--per-thread", per_thread, "A 'thread (tid)' level for each thread (default)");
-  app.add_flag("--no-thread", no_thread, "Threads of a process merged: the thread level dropped")
-      ->excludes(per_thread_flag);
-  bool no_lineno = false;
-  app.add_flag("--no-lineno", no_lineno, "Function level: line numbers dropped, frames merged");
-  app.add_flag("--container-frame", config.view.container_frame,
-               "A 'container:ID' frame above each process that runs in a container");
-  app.add_flag("--full-filenames", config.view.full_filenames,
-               "Files as the interpreter names them (default: library paths shortened, "
-               "/usr/lib/python3.11/json/__init__.py -> json/__init__.py)");
-  app.add_option("--min-percent", config.min_percent,
-                 "tree and top formats: leave out what has less than this share of samples")
-      ->type_name("PERCENT")
-      ->check(CLI::Range(0.0, 100.0))
-      ->capture_default_str();
+  OutputFlags outputs;
+  add_output_flags(app, outputs, format_names(), kOutputHelp);
+  add_min_percent(app, config, kMinPercentHelp);
+  add_grouping_flags(app, outputs, config);
   app.add_flag("--live", config.live,
                "Show the hottest functions live instead (as `stprof-bpf top`)");
   app.add_flag("--json", config.json,
@@ -136,6 +223,10 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       "top", "Live view in the terminal: the hottest functions of every profiled process, "
              "refreshed every second; q quits. Takes the options above.");
   top->fallthrough();
+  OutputFlags convert_flags, diff_flags;
+  std::string before, after;
+  CLI::App* convert = add_convert_command(app, config, convert_flags);
+  CLI::App* diff = add_diff_command(app, config, diff_flags, before, after);
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
@@ -149,24 +240,42 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     exit_code = 2;
     return std::nullopt;
   };
-  config.live = config.live || top->parsed();
+  if (convert->parsed() || diff->parsed()) {
+    std::string subcommand = convert->parsed() ? "convert" : "diff";
+    for (const CLI::Option* option : app.get_options()) {
+      if (option->count() > 0) {
+        return usage_error(option->get_name() + ": a recording option; " + subcommand +
+                           " takes its own options, after '" + subcommand + "'");
+      }
+    }
+    config.command = convert->parsed() ? Command::kConvert : Command::kDiff;
+    if (diff->parsed()) {
+      config.inputs = {before, after};
+      finish_outputs(diff_flags, true, config);
+      config.view.per_process = diff_flags.per_process;
+      config.view.per_thread = diff_flags.per_thread;
+      for (const Output& output : config.outputs) {
+        if (!has_diff_mode(output.format)) {
+          return usage_error("--output " + output.path + ": " + format_name(output.format) +
+                             " cannot show a difference; write .svg, .folded or .top");
+        }
+      }
+    } else {
+      finish_outputs(convert_flags, true, config);
+    }
+  } else {
+    config.live = config.live || top->parsed();
+    finish_outputs(outputs, !config.live, config);
+  }
   config.nice_given = nice->count() > 0;
   config.code_free_uprobe = !no_uprobe;
   config.mode = mode == "wall" ? ProfileMode::kWall : ProfileMode::kCpu;
-  if (paths.empty() && !config.live) paths.push_back("-");
   int to_stdout = 0;
-  for (const std::string& path : paths) {
-    Format format = format_name.empty() ? format_for_path(path) : *parse_format(format_name);
-    config.outputs.push_back({path, format});
-    if (path == "-") to_stdout++;
-  }
+  for (const Output& output : config.outputs) to_stdout += output.path == "-";
   if (to_stdout > 1) return usage_error("--output: stdout ('-') can be named only once");
   if (config.live && to_stdout) {
     return usage_error("--output: the live view uses the terminal; write the profile to a file");
   }
-  config.view.per_process = !(merged || no_process);
-  config.view.per_thread = !no_thread;
-  config.view.line_numbers = !no_lineno;
   return config;
 }
 

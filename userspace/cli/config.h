@@ -15,7 +15,18 @@ struct Output {
   Format format = Format::kFolded;
 };
 
+// What the command line asks for.
+enum class Command {
+  kRecord,   // the default: record a profile (or the live view)
+  kConvert,  // `convert IN... -o OUT...` (also `merge`): saved profiles, merged, in other formats
+  kDiff,     // `diff BEFORE AFTER -o OUT`: the difference of two saved profiles
+};
+
 struct Config {
+  Command command = Command::kRecord;
+  // convert: the saved profiles to read ("-": stdin); diff: BEFORE and AFTER.
+  std::vector<std::string> inputs;
+  bool absolute = false;  // diff --absolute: raw values compared, not shares
   // Which processes (see record/target_filter.h); with none of these: every Python process.
   std::vector<int> pids;                   // -p
   std::vector<int> pid_trees;              // --pid-tree
@@ -38,7 +49,9 @@ struct Config {
   // Where the profile goes, each in its format (--format, else the file's extension). Never
   // empty when recording; in the live view only what -o named explicitly.
   std::vector<Output> outputs;
-  ViewOptions view;          // --merged/--no-process, --no-thread, --no-lineno, --full-filenames
+  // --merged/--no-process, --no-thread, --no-lineno, --full-filenames. For diff, the process
+  // and thread levels are merged unless --per-process / --per-thread (PIDs differ between runs).
+  ViewOptions view;
   double min_percent = 0.5;  // tree and top formats
   bool live = false;         // `stprof-bpf top` or --live: the terminal view
   bool json = false;         // the end-of-run summary as one JSON object

@@ -17,6 +17,7 @@
 #include "bpf/sampler.h"
 #include "cli/config.h"
 #include "cli/live_top.h"
+#include "cli/saved_profiles.h"
 #include "cli/status_line.h"
 #include "cli/summary.h"
 #include "discover/proc_list.h"
@@ -92,6 +93,13 @@ int main(int argc, char** argv) {
       return usage_error("--output: " + stprof::format_name(output.format) +
                          " is binary; write it to a file (-o profile.pb.gz) or a pipe");
     }
+  }
+
+  if (config->command != stprof::Command::kRecord) {  // saved profiles: no root, no BPF
+    stprof::Result<void> done = config->command == stprof::Command::kDiff
+                                    ? stprof::run_diff(*config)
+                                    : stprof::run_convert(*config);
+    return done ? 0 : fail(done.error().message);
   }
 
   if (auto ok = stprof::check_privileges(); !ok) return fail(ok.error().message);

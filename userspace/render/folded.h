@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "collate/profile.h"
+#include "render/diff_view.h"
 
 namespace stprof {
 
@@ -21,5 +22,12 @@ struct FoldedOptions {
 // equal once levels are dropped are merged. A line whose number would be 0 (under 0.5 us of
 // wall time) is left out.
 void render_folded(const Profile& profile, const FoldedOptions& options, std::ostream& out);
+
+// The difference of two profiles in FlameGraph's difffolded.pl format, "stack BEFORE AFTER" per
+// line (what `flamegraph.pl` draws a differential graph from), every stack of either profile,
+// sorted; numbers as above (samples, or microseconds in wall mode). BEFORE's numbers are scaled
+// to AFTER's total and rounded, as `difffolded.pl -n` does, unless the diff is --absolute.
+//   <module> (app.py:12);work (app.py:4) 120 300
+void render_folded_diff(const ProfileDiff& diff, std::ostream& out);
 
 }  // namespace stprof

@@ -84,4 +84,27 @@ Result<std::string> render(const Profile& profile, Format format, const RenderOp
   return out.str();
 }
 
+bool has_diff_mode(Format format) {
+  return format == Format::kSvg || format == Format::kFolded || format == Format::kTop;
+}
+
+Result<std::string> render_diff(const ProfileDiff& diff, Format format,
+                                const RenderOptions& options) {
+  std::ostringstream out;
+  switch (format) {
+    case Format::kFolded:
+      render_folded_diff(diff, out);
+      break;
+    case Format::kSvg:
+      render_diff_svg(diff, {options.title + " differential flame graph", 1200}, out);
+      break;
+    case Format::kTop:
+      render_top_diff(diff, {options.min_percent}, out);
+      break;
+    default:
+      return make_error(format_name(format) + " cannot show a difference: write svg, folded or top");
+  }
+  return out.str();
+}
+
 }  // namespace stprof

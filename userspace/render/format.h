@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collate/profile.h"
+#include "render/diff_view.h"
 #include "util/result.h"
 
 namespace stprof {
@@ -34,5 +35,12 @@ struct RenderOptions {
 // The whole output file, or why it could not be made (only pprof's compression can fail).
 // `profile` is usually a view (render/profile_view.h).
 Result<std::string> render(const Profile& profile, Format format, const RenderOptions& options);
+
+// Whether the format can show a difference of two profiles (svg, folded, top).
+bool has_diff_mode(Format format);
+
+// The difference in a format that has_diff_mode; an error for any other.
+Result<std::string> render_diff(const ProfileDiff& diff, Format format,
+                                const RenderOptions& options);
 
 }  // namespace stprof

@@ -48,6 +48,98 @@ const char* end_marker(StackEnd end) {
 
 namespace {
 
+struct LabelParts {
+  std::string_view name;    // comm, thread name, qualified name
+  std::string_view inside;  // what the parentheses hold
+};
+
+// "name (inside)", the group that closes the label matched from the end.
+std::optional<LabelParts> split_label(std::string_view label) {
+  if (label.empty() || label.back() != ')') return std::nullopt;
+  int depth = 0;
+  for (size_t i = label.size(); i-- > 0;) {
+    if (label[i] == ')') depth++;
+    if (label[i] == '(' && --depth == 0) {
+      if (i < 2 || label[i - 1] != ' ') return std::nullopt;
+      return LabelParts{label.substr(0, i - 1), label.substr(i + 1, label.size() - i - 2)};
+    }
+  }
+  return std::nullopt;
+}
+
+// A decimal id that fits an int ("0" and leading zeros are not ids we write).
+std::optional<int> parse_id(std::string_view text) {
+  if (text.empty() || text.size() > 9 || text[0] == '0') return std::nullopt;
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+std::optional<ProcessInfo> parse_process_label(std::string_view label) {
+  std::optional<LabelParts> parts = split_label(label);
+  if (!parts) return std::nullopt;
+  std::string_view pid_text = parts->inside, ns_text;
+  if (size_t comma = pid_text.find(", ns "); comma != std::string_view::npos) {
+    ns_text = pid_text.substr(comma + 5);
+    pid_text = pid_text.substr(0, comma);
+  }
+  std::optional<int> pid = parse_id(pid_text);
+  std::optional<int> ns_pid = ns_text.empty() ? pid : parse_id(ns_text);
+  if (!pid || !ns_pid) return std::nullopt;
+  ProcessInfo process;
+  process.pid = *pid;
+  process.ns_pid = *ns_pid;
+  process.comm = std::string(parts->name);
+  return process;
+}
+
+std::optional<ThreadInfo> parse_thread_label(std::string_view label) {
+  std::optional<LabelParts> parts = split_label(label);
+  if (!parts) return std::nullopt;
+  std::optional<int> tid = parse_id(parts->inside);
+  if (!tid) return std::nullopt;
+  ThreadInfo thread;
+  thread.tid = *tid;
+  thread.name = std::string(parts->name);
+  return thread;
+}
+
+std::optional<std::string> parse_container_label(std::string_view label) {
+  constexpr std::string_view kPrefix = "container:";
+  if (label.size() <= kPrefix.size() || label.substr(0, kPrefix.size()) != kPrefix) {
+    return std::nullopt;
+  }
+  return std::string(label.substr(kPrefix.size()));
+}
+
+std::optional<StackEnd> parse_end_marker(std::string_view label) {
+  for (StackEnd end : {StackEnd::kTruncated, StackEnd::kPartial}) {
+    if (label == end_marker(end)) return end;
+  }
+  return std::nullopt;
+}
+
+LocationParts parse_location_label(std::string_view label) {
+  std::optional<LabelParts> parts = split_label(label);
+  if (!parts || parts->inside.empty()) return {std::string(label), "", 0};
+  std::string_view file = parts->inside;
+  int line = 0;
+  if (size_t colon = file.rfind(':'); colon != std::string_view::npos) {
+    if (std::optional<int> number = parse_id(file.substr(colon + 1))) {
+      line = *number;
+      file = file.substr(0, colon);
+    }
+  }
+  return {std::string(parts->name), std::string(file), line};
+}
+
+namespace {
+
 // Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not one.
 size_t utf8_sequence(std::string_view text, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };

@@ -4,6 +4,7 @@
 // is 0 (pid 0, tid 0: never a profiled task), and renderers show no frame for it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,26 @@ std::string location_label(const Profile& profile, uint32_t location);
 std::string file_line(const Profile& profile, uint32_t location);
 // "[truncated]" / "[partial]" for a stack whose root side is missing, "" for a whole one.
 const char* end_marker(StackEnd end);
+
+// The labels above read back, for the readers of saved profiles (load/). Each returns nullopt
+// when the text is not such a label. A label's last " (...)" group is its id or file: the group
+// is found by matching parentheses from the end, so a file name with balanced parentheses
+// ("/srv/app (old)/main.py") reads back whole.
+// "comm (pid)" or "comm (pid, ns N)": pid and ns_pid set (ns_pid = pid without ", ns N").
+std::optional<ProcessInfo> parse_process_label(std::string_view label);
+// "name (tid)".
+std::optional<ThreadInfo> parse_thread_label(std::string_view label);
+// "container:ID" -> ID.
+std::optional<std::string> parse_container_label(std::string_view label);
+// "[truncated]" / "[partial]".
+std::optional<StackEnd> parse_end_marker(std::string_view label);
+struct LocationParts {
+  std::string function;
+  std::string file;  // "" for a frame named alone
+  int line = 0;      // 0: none given
+};
+// "qualname (file:line)", "qualname (file)", or any other text as a name alone.
+LocationParts parse_location_label(std::string_view label);
 
 // Invalid UTF-8 sequences become U+FFFD, so JSON, XML and protobuf strings stay valid.
 std::string valid_utf8(std::string_view text);

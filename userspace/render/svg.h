@@ -10,6 +10,7 @@
 #include <string>
 
 #include "collate/profile.h"
+#include "render/diff_view.h"
 
 namespace stprof {
 
@@ -19,5 +20,13 @@ struct SvgOptions {
 };
 
 void render_svg(const Profile& profile, const SvgOptions& options, std::ostream& out);
+
+// The differential flame graph of `stprof-bpf diff`, as flamegraph.pl draws difffolded.pl's
+// output: frames as wide as in AFTER; red when a frame's share (its value, with --absolute)
+// grew from BEFORE, blue when it shrank, saturated in proportion to the change (the largest
+// change of the graph the most), grey when unchanged; the title of each frame (hover) gives
+// AFTER's and BEFORE's values and shares and the change. The functions sampled in BEFORE only
+// have no width, so a note below the graph lists them. Hover, zoom and search as above.
+void render_diff_svg(const ProfileDiff& diff, const SvgOptions& options, std::ostream& out);
 
 }  // namespace stprof

@@ -109,4 +109,75 @@ void render_top(const Profile& profile, const TopOptions& options, std::ostream&
   }
 }
 
+namespace {
+
+// A diff row's three numbers: shares and the change in points, or with --absolute the values.
+std::vector<std::string> diff_cells(const ProfileDiff& diff, uint64_t before, uint64_t after) {
+  char cell[64];
+  if (!diff.absolute) {
+    std::vector<std::string> cells;
+    std::snprintf(cell, sizeof(cell), "%.1f%%", percent(before, diff.before_all));
+    cells.push_back(cell);
+    std::snprintf(cell, sizeof(cell), "%.1f%%", percent(after, diff.after_all));
+    cells.push_back(cell);
+    std::snprintf(cell, sizeof(cell), "%+.1f%%", diff.change(before, after));
+    cells.push_back(cell);
+    return cells;
+  }
+  std::string change = (after < before ? "-" : "+") +
+                       value_text(diff.mode, after < before ? before - after : after - before);
+  return {value_text(diff.mode, before), value_text(diff.mode, after), change};
+}
+
+}  // namespace
+
+void render_top_diff(const ProfileDiff& diff, const TopOptions& options, std::ostream& out) {
+  std::vector<const DiffRow*> kept;
+  size_t left_out = 0;
+  for (const DiffRow& row : diff.rows) {
+    if (diff.change(row.before, row.after) != 0 &&
+        diff.change_percent(row.before, row.after) >= options.min_percent) {
+      kept.push_back(&row);
+    } else {
+      left_out++;
+    }
+  }
+  std::vector<std::vector<std::string>> cells;
+  for (const DiffRow* row : kept) cells.push_back(diff_cells(diff, row->before, row->after));
+  const char* unit = diff.absolute ? "" : "%";
+  std::vector<std::string> header = {std::string("before") + unit, std::string("after") + unit,
+                                     "change"};
+  size_t widths[3];
+  for (size_t c = 0; c < 3; c++) {
+    widths[c] = std::max<size_t>(7, display_width(header[c]));
+    for (const auto& row : cells) widths[c] = std::max(widths[c], display_width(row[c]));
+  }
+  size_t function_width = 8;  // "function"
+  for (const DiffRow* row : kept) function_width = std::max(function_width, display_width(row->function));
+  auto line = [&](const std::vector<std::string>& numbers, const std::string& function,
+                  const std::string& file_line) {
+    std::string text;
+    for (size_t c = 0; c < 3; c++) text += right_aligned(numbers[c], widths[c]) + "  ";
+    text += function + std::string(function_width - display_width(function), ' ') + "  " + file_line;
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << '\n';
+  };
+  line(header, "function", "file:line");
+  for (size_t i = 0; i < kept.size(); i++) line(cells[i], kept[i]->function, kept[i]->file_line);
+  if (left_out) {
+    char note[128];
+    std::snprintf(note, sizeof(note), "(%zu more whose self share changed by under %g%% left out)\n",
+                  left_out, options.min_percent);
+    out << note;
+  }
+  if (!diff.gone.empty()) {
+    out << "\nIn BEFORE only (the share of BEFORE they were on the stack of):\n";
+    for (const GoneFunction& gone : diff.gone) {
+      char share[32];
+      std::snprintf(share, sizeof(share), "%6.1f%%  ", percent(gone.before, diff.before_all));
+      out << share << gone.function << (gone.file.empty() ? "" : "  " + gone.file) << '\n';
+    }
+  }
+}
+
 }  // namespace stprof

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "collate/profile.h"
+#include "render/diff_view.h"
 
 namespace stprof {
 
@@ -39,5 +40,14 @@ struct TopOptions {
 };
 
 void render_top(const Profile& profile, const TopOptions& options, std::ostream& out);
+
+// The locations whose self share changed most between two profiles (`stprof-bpf diff -o x.top`),
+// by size of change: BEFORE's and AFTER's self share and the change in points; with --absolute,
+// self values and their difference. Rows that changed by less than `min_percent` (points, or
+// with --absolute a share of the larger total) are left out and counted in a last line. Then the
+// functions sampled in BEFORE only, with the share of BEFORE they were on the stack of.
+//   before%   after%   change  function  file:line
+//     20.0%    60.0%   +40.0%  compute   app.py:12
+void render_top_diff(const ProfileDiff& diff, const TopOptions& options, std::ostream& out);
 
 }  // namespace stprof
