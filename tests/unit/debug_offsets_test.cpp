@@ -1,8 +1,8 @@
-// Tests for discover/debug_offsets: (a) synthetic _Py_DebugOffsets tables, good and broken;
+// Tests for cpython/debug_offsets: (a) synthetic _Py_DebugOffsets tables, good and broken;
 // (b) the tables of the real 3.13+ interpreters tools/provision-interpreters lists, which must
-// leave the static layouts of discover/cpython_layout.cpp unchanged.
+// leave the static layouts of cpython/layout.cpp unchanged.
 
-#include "discover/debug_offsets.h"
+#include "cpython/debug_offsets.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "discover/cpython_layout.h"
+#include "cpython/layout.h"
 #include "discover/python_binary.h"
 #include "util/open_in_root.h"
 
@@ -544,7 +544,7 @@ TEST(DebugOffsetsInRealInterpreters, LeaveTheStaticLayoutUnchanged) {
     Result<void> applied = apply_debug_offsets(*binary.version, binary.debug_offsets, layout);
     ASSERT_TRUE(applied) << applied.error().message;
     EXPECT_EQ(differences(static_layout_of_release(*binary.version), layout), "")
-        << "fields where the target's _Py_DebugOffsets differs from cpython_layout.cpp";
+        << "fields where the target's _Py_DebugOffsets differs from cpython/layout.cpp";
     std::printf("%s: _Py_DebugOffsets in %s checked\n", i.name.c_str(), file.c_str());
   }
   for (const std::string& name : required) {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "cpython/version.h"
 #include "discover/proc_maps.h"
 #include "discover/proc_stat.h"
-#include "discover/python_version.h"
 #include "util/cpu_list.h"
 #include "util/files.h"
 

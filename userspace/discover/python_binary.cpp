@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "discover/debug_offsets.h"
+#include "cpython/debug_offsets.h"
 #include "util/files.h"
 
 namespace stprof {

@@ -1,4 +1,4 @@
-#include "discover/python_version.h"
+#include "cpython/version.h"
 
 #include <cctype>
 #include <charconv>
