@@ -28,6 +28,10 @@ endfunction()
 # NAME.skel.h. Header dependencies come from clang's depfiles, so editing bpf/stprof_abi.h or
 # bpf/lib/*.bpf.h rebuilds the objects and the skeleton.
 function(stprof_bpf_skeleton NAME)
+  set(werror)
+  if(STPROF_WERROR)
+    set(werror -Werror)
+  endif()
   set(objects)
   foreach(source IN LISTS ARGN)
     get_filename_component(stem ${source} NAME_WE)
@@ -35,7 +39,7 @@ function(stprof_bpf_skeleton NAME)
     add_custom_command(
       OUTPUT ${obj}
       COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_x86
-              -Wall -Wextra -Werror -Wno-unused-parameter
+              -Wall -Wextra ${werror} -Wno-unused-parameter
               -I${STPROF_BPF_GEN_DIR} -I${CMAKE_SOURCE_DIR}/bpf
               -MD -MF ${obj}.d
               -c ${CMAKE_CURRENT_SOURCE_DIR}/${source} -o ${obj}

@@ -1,6 +1,6 @@
 // CodeSymbolizer (symbolize/code_symbolizer.h), read_str and read_bytes
 // (symbolize/cpython_objects.h) on arbitrary memory of another process, for every CPython layout
-// 3.8-3.15 (discover/cpython_layout.h).
+// 3.8-3.15 (cpython/layout.h).
 //
 // Input (little-endian, see fuzz_input.h):
 //   u8 flags       bit 0: the frame's fingerprint is computed from the memory (else taken from the
@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "discover/cpython_layout.h"
-#include "discover/debug_offsets.h"
+#include "cpython/debug_offsets.h"
+#include "cpython/layout.h"
 #include "fuzz_input.h"
 #include "stprof_abi.h"
 #include "symbolize/code_symbolizer.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "discover/debug_offsets.h"
+#include "cpython/debug_offsets.h"
 #include "discover/elf_file.h"
 #include "discover/python_binary.h"
 #include "fuzz_input.h"

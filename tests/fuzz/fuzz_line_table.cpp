@@ -1,4 +1,4 @@
-// Every line-table decoder on arbitrary bytes (symbolize/line_table.h), checking its contract.
+// Every line-table decoder on arbitrary bytes (cpython/line_table.h), checking its contract.
 // Input: i32 first_line, i32 instr, then the table. Each input is decoded as all three formats.
 
 #include <climits>
@@ -6,8 +6,8 @@
 #include <optional>
 #include <span>
 
+#include "cpython/line_table.h"
 #include "fuzz_input.h"
-#include "symbolize/line_table.h"
 
 using stprof::LineTableFormat;
 using stprof::line_for_instruction;

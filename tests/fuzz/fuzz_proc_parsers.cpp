@@ -1,7 +1,7 @@
 // The parsers of text and tables that other processes control, each on the whole input:
 // /proc/PID/maps, stat, cgroup and status (discover/proc_maps.h, proc_stat.h, process_facts.h),
-// CPU lists (util/cpu_list.h), interpreter file names (discover/python_version.h) and a target's
-// _Py_DebugOffsets table (discover/debug_offsets.h) for every minor that has one, and one that has
+// CPU lists (util/cpu_list.h), interpreter file names (cpython/version.h) and a target's
+// _Py_DebugOffsets table (cpython/debug_offsets.h) for every minor that has one, and one that has
 // none.
 
 #include <cctype>
@@ -13,12 +13,12 @@
 #include <string_view>
 #include <vector>
 
-#include "discover/cpython_layout.h"
-#include "discover/debug_offsets.h"
+#include "cpython/debug_offsets.h"
+#include "cpython/layout.h"
+#include "cpython/version.h"
 #include "discover/proc_maps.h"
 #include "discover/proc_stat.h"
 #include "discover/process_facts.h"
-#include "discover/python_version.h"
 #include "fuzz_input.h"
 #include "util/cpu_list.h"
 

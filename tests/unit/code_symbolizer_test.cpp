@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "discover/cpython_layout.h"
+#include "cpython/layout.h"
 #include "fake_cpython_objects.h"
 #include "stprof_abi.h"
 #include "symbolize/process_memory.h"

@@ -1,5 +1,5 @@
-// The per-version layouts (discover/cpython_layout.h) and what is derived from them per process.
-#include "discover/cpython_layout.h"
+// The per-version layouts (cpython/layout.h) and what is derived from them per process.
+#include "cpython/layout.h"
 
 #include <gtest/gtest.h>
 

@@ -1,109 +1,24 @@
-// Tests for discover/debug_offsets: (a) synthetic _Py_DebugOffsets tables, good and broken;
-// (b) the tables of the real 3.13+ interpreters tools/provision-interpreters lists, which must
-// leave the static layouts of discover/cpython_layout.cpp unchanged.
+// Tests for cpython/debug_offsets on synthetic _Py_DebugOffsets tables, good and broken. The
+// tables of the real 3.13+ interpreters are checked by tests/provisioned.
 
-#include "discover/debug_offsets.h"
+#include "cpython/debug_offsets.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <optional>
-#include <set>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "discover/cpython_layout.h"
-#include "discover/python_binary.h"
-#include "util/open_in_root.h"
+#include "cpython/layout.h"
+#include "layout_differences.h"
 
 namespace stprof {
 namespace {
 
 using Table = std::vector<uint8_t>;
-
-CPythonLayout static_layout(const PythonVersion& version) {
-  Result<CPythonLayout> layout = layout_for(version);
-  EXPECT_TRUE(layout.ok()) << layout.error().message;
-  return layout.ok() ? *layout : CPythonLayout{};
-}
-
-// Every field of a layout by name, to compare two layouts and name what differs.
-std::vector<std::pair<std::string, int64_t>> fields_of(const CPythonLayout& l) {
-  const stprof_process& w = l.walker;
-  return {
-      {"walker.interpreters_head_addr", static_cast<int64_t>(w.interpreters_head_addr)},
-      {"walker.code_pointer_mask", static_cast<int64_t>(w.code_pointer_mask)},
-      {"walker.interp_next", w.interp_next},
-      {"walker.interp_threads_head", w.interp_threads_head},
-      {"walker.tstate_next", w.tstate_next},
-      {"walker.tstate_thread_id", w.tstate_thread_id},
-      {"walker.tstate_frame", w.tstate_frame},
-      {"walker.cframe_current_frame", w.cframe_current_frame},
-      {"walker.frame_code", w.frame_code},
-      {"walker.frame_previous", w.frame_previous},
-      {"walker.frame_instr", w.frame_instr},
-      {"walker.frame_owner", w.frame_owner},
-      {"walker.frame_window", w.frame_window},
-      {"walker.instr_kind", w.instr_kind},
-      {"walker.owner_first_non_python", w.owner_first_non_python},
-      {"walker.code_first_instr", w.code_first_instr},
-      {"walker.code_fingerprint", w.code_fingerprint},
-      {"walker.code_fingerprint_size", w.code_fingerprint_size},
-      {"walker.code_name", w.code_name},
-      {"walker.code_fingerprint_mask", w.code_fingerprint_mask},
-      {"walker.str_length", w.str_length},
-      {"walker.str_state", w.str_state},
-      {"walker.str_ascii_data", w.str_ascii_data},
-      {"walker.code_serial", w.code_serial},
-      {"walker.tstate_interp", w.tstate_interp},
-      {"walker.interp_code_epoch", w.interp_code_epoch},
-      {"walker.code_epoch_size", w.code_epoch_size},
-      {"walker.gil_addr", static_cast<int64_t>(w.gil_addr)},
-      {"walker.gil_size", w.gil_size},
-      {"walker.gil_locked", w.gil_locked},
-      {"walker.gil_last_holder", w.gil_last_holder},
-      {"runtime_interpreters_head", l.runtime_interpreters_head},
-      {"runtime_gil", l.runtime_gil},
-      {"code_filename", l.code_filename},
-      {"code_name", l.code_name},
-      {"code_qualname", l.code_qualname},
-      {"code_linetable", l.code_linetable},
-      {"code_firstlineno", l.code_firstlineno},
-      {"line_table", static_cast<int64_t>(l.line_table)},
-      {"bytes_size", l.bytes_size},
-      {"bytes_data", l.bytes_data},
-      {"unicode_length", l.unicode_length},
-      {"unicode_state", l.unicode_state},
-      {"unicode_ascii_data", l.unicode_ascii_data},
-      {"unicode_compact_data", l.unicode_compact_data},
-  };
-}
-
-// "name: expected X, got Y" for each field that differs; empty when the layouts are equal.
-std::string differences(const CPythonLayout& expected, const CPythonLayout& got) {
-  std::ostringstream out;
-  std::vector<std::pair<std::string, int64_t>> e = fields_of(expected), g = fields_of(got);
-  for (size_t i = 0; i < e.size(); i++) {
-    if (e[i].second != g[i].second) {
-      out << "  " << e[i].first << ": static " << e[i].second << ", from the table "
-          << g[i].second << "\n";
-    }
-  }
-  if (out.str().empty() && std::memcmp(&expected.walker, &got.walker, sizeof(got.walker)) != 0) {
-    out << "  walker: bytes differ in a field fields_of() does not list\n";
-  }
-  return out.str();
-}
-
-// ---------------------------------------------------------------------------------------------
-// (a) Synthetic tables.
 
 // (position in _Py_DebugOffsets, value) of every member apply_debug_offsets reads, as
 // tools/cpython-offsets/probe.c printed them for Debian trixie's 3.13.5 (argcount and the
@@ -455,102 +370,6 @@ TEST(DebugOffsets, MovedFingerprintFieldIsAnError) {
 TEST(DebugOffsets, VersionWithoutATableIsAnError) {
   CPythonLayout layout = static_layout(PythonVersion{3, 12, 1});
   EXPECT_FALSE(apply_debug_offsets(PythonVersion{3, 12, 1}, table_313(), layout));
-}
-
-// ---------------------------------------------------------------------------------------------
-// (b) The real interpreters: their tables must agree with the static layouts, but for the fields
-// a patch release is known to have elsewhere.
-
-struct Interpreter {
-  std::string name, root, path, version;  // as `provision-interpreters --list` prints them
-};
-
-std::filesystem::path repo_root() {
-  return std::filesystem::path(STPROF_TEST_DATA_DIR).parent_path().parent_path().parent_path();
-}
-
-std::vector<Interpreter> listed_interpreters() {
-  std::string command = (repo_root() / "tools" / "provision-interpreters").string() + " --list";
-  std::vector<Interpreter> out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return out;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof(buffer), pipe)) {
-    std::istringstream line(buffer);
-    Interpreter i;
-    if (std::getline(line, i.name, '\t') && std::getline(line, i.root, '\t') &&
-        std::getline(line, i.path, '\t') && std::getline(line, i.version)) {
-      while (!i.version.empty() && std::isspace(static_cast<unsigned char>(i.version.back()))) {
-        i.version.pop_back();
-      }
-      out.push_back(i);
-    }
-  }
-  ::pclose(pipe);
-  return out;
-}
-
-Result<UniqueFd> open_file(const std::string& root, const std::string& path) {
-  return open_in_root(root == "-" ? "/" : root, path);
-}
-
-// The analysis of the file that holds _PyRuntime: the interpreter itself, or its libpython.
-std::optional<std::pair<std::string, PythonBinary>> runtime_binary(const Interpreter& i,
-                                                                   const std::string& xy) {
-  std::string prefix = i.path.substr(0, i.path.rfind("/bin/"));
-  PythonBinaryCache cache;
-  for (const std::string& path :
-       {i.path, prefix + "/lib/libpython" + xy + ".so.1.0",
-        prefix + "/lib/x86_64-linux-gnu/libpython" + xy + ".so.1.0"}) {
-    Result<UniqueFd> fd = open_file(i.root, path);
-    if (!fd) continue;
-    Result<BinaryAnalysis> analysis = cache.analyse(std::move(*fd), path);
-    if (analysis && analysis->python && analysis->python->runtime_vaddr) {
-      return std::make_pair(path, *analysis->python);
-    }
-  }
-  return std::nullopt;
-}
-
-// The static layout of `version`, with what tools/cpython-offsets/probe.c printed for patch
-// releases that differ from the one the static layout was probed at.
-CPythonLayout static_layout_of_release(const PythonVersion& version) {
-  CPythonLayout layout = static_layout(version);
-  if (version.to_string() == "3.13.0") layout.runtime_gil = 96104;  // 3.13.5: 96152
-  return layout;
-}
-
-TEST(DebugOffsetsInRealInterpreters, LeaveTheStaticLayoutUnchanged) {
-  std::set<std::string> required = {"debian-trixie-3.13", "debian-sid-3.14", "debian-sid-3.15"};
-  for (const Interpreter& i : listed_interpreters()) {
-    int major = 0, minor = 0;
-    if (std::sscanf(i.version.c_str(), "%d.%d", &major, &minor) != 2 || major != 3 || minor < 13) {
-      continue;
-    }
-    SCOPED_TRACE(i.name + " (" + i.root + " " + i.path + ", " + i.version + ")");
-    required.erase(i.name);
-    std::string xy = std::to_string(major) + "." + std::to_string(minor);
-    std::optional<std::pair<std::string, PythonBinary>> found = runtime_binary(i, xy);
-    ASSERT_TRUE(found) << "no file with _PyRuntime: neither " << i.path << " nor its libpython"
-                       << xy;
-    const auto& [file, binary] = *found;
-    SCOPED_TRACE("_PyRuntime in " + file);
-    ASSERT_TRUE(binary.version);
-    EXPECT_EQ(binary.version->to_string(), i.version);
-    ASSERT_EQ(binary.debug_offsets.size(), debug_offsets_size(*binary.version))
-        << "the _Py_DebugOffsets bytes were not read from the file";
-
-    CPythonLayout layout = static_layout(*binary.version);
-    Result<void> applied = apply_debug_offsets(*binary.version, binary.debug_offsets, layout);
-    ASSERT_TRUE(applied) << applied.error().message;
-    EXPECT_EQ(differences(static_layout_of_release(*binary.version), layout), "")
-        << "fields where the target's _Py_DebugOffsets differs from cpython_layout.cpp";
-    std::printf("%s: _Py_DebugOffsets in %s checked\n", i.name.c_str(), file.c_str());
-  }
-  for (const std::string& name : required) {
-    ADD_FAILURE() << "interpreter " << name << " is not provisioned: run "
-                  << "tools/provision-interpreters (as root) to build the Debian roots";
-  }
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "discover/cpython_layout.h"
+#include "cpython/layout.h"
 #include "stprof_abi.h"
 #include "symbolize/process_memory.h"
 

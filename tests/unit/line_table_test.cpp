@@ -1,7 +1,7 @@
-// Tests for symbolize/line_table: fixtures recorded from real interpreters by
+// Tests for cpython/line_table: fixtures recorded from real interpreters by
 // tools/gen-line-table-fixtures.py, plus hand-built tables and hostile inputs.
 
-#include "symbolize/line_table.h"
+#include "cpython/line_table.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-/* probe.c — print, from a CPython's own headers, every offset userspace/discover/cpython_layout.cpp
+/* probe.c — print, from a CPython's own headers, every offset userspace/cpython/layout.cpp
  * needs, as `name = value` lines (and `debug ...` lines for the live _Py_DebugOffsets check).
  *
  * Build against one interpreter's include dir (tools/cpython-offsets/run does this):

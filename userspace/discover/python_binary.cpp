@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "discover/debug_offsets.h"
+#include "cpython/debug_offsets.h"
 #include "util/files.h"
 
 namespace stprof {

@@ -10,8 +10,8 @@
 #include <tuple>
 #include <vector>
 
+#include "cpython/version.h"
 #include "discover/elf_file.h"
-#include "discover/python_version.h"
 #include "util/result.h"
 #include "util/unique_fd.h"
 

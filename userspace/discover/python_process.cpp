@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <vector>
 
-#include "discover/debug_offsets.h"
+#include "cpython/debug_offsets.h"
 #include "discover/proc_list.h"
 #include "discover/proc_maps.h"
 #include "discover/proc_stat.h"

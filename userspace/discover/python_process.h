@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "discover/cpython_layout.h"
+#include "cpython/layout.h"
+#include "cpython/version.h"
 #include "discover/proc_maps.h"
 #include "discover/python_binary.h"
-#include "discover/python_version.h"
 
 namespace stprof {
 

@@ -23,7 +23,10 @@ std::string thread_label(const ThreadInfo& thread) {
 std::string file_line(const Profile& profile, uint32_t location_index) {
   const Location& location = profile.locations[location_index];
   std::string text = profile.strings[profile.functions[location.function].file];
-  if (location.line > 0) text += ":" + std::to_string(location.line);
+  if (location.line > 0) {
+    text += ':';
+    text += std::to_string(location.line);
+  }
   return text;
 }
 

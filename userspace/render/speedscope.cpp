@@ -120,7 +120,8 @@ void render_speedscope(const Profile& profile, const SpeedscopeOptions& options,
       out << (first ? "\n[" : ",\n[");
       for (size_t i = 0; i < stack.first.size(); i++) out << (i ? "," : "") << stack.first[i];
       out << "]";
-      weights += (first ? "" : ",") + std::to_string(stack.second);
+      if (!first) weights += ',';
+      weights += std::to_string(stack.second);
       first = false;
     }
     out << "],\n\"weights\":[" << weights << "]}";

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "cpython/line_table.h"
 #include "symbolize/cpython_objects.h"
-#include "symbolize/line_table.h"
 
 namespace stprof {
 

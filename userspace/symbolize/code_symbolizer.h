@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "discover/cpython_layout.h"
+#include "cpython/layout.h"
 #include "stprof_abi.h"
 #include "symbolize/process_memory.h"
 #include "util/lru_map.h"

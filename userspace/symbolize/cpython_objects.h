@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "discover/cpython_layout.h"
+#include "cpython/layout.h"
 #include "symbolize/process_memory.h"
 
 namespace stprof {

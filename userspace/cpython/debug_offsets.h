@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <span>
 
-#include "discover/cpython_layout.h"
-#include "discover/python_version.h"
+#include "cpython/layout.h"
+#include "cpython/version.h"
 #include "util/result.h"
 
 namespace stprof {

@@ -5,9 +5,9 @@
 
 #include <cstdint>
 
-#include "discover/python_version.h"
+#include "cpython/line_table.h"
+#include "cpython/version.h"
 #include "stprof_abi.h"
-#include "symbolize/line_table.h"
 #include "util/result.h"
 
 namespace stprof {

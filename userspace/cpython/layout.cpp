@@ -1,4 +1,4 @@
-#include "discover/cpython_layout.h"
+#include "cpython/layout.h"
 
 namespace stprof {
 namespace {

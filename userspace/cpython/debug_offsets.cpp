@@ -1,4 +1,4 @@
-#include "discover/debug_offsets.h"
+#include "cpython/debug_offsets.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -38,7 +38,7 @@ namespace {
 //   walker.gil_locked              interpreter_state.gil_runtime_state_locked - gil_runtime_state
 //   walker.gil_last_holder         interpreter_state.gil_runtime_state_holder - gil_runtime_state
 //                                  (all three, or no GIL: see take_gil)
-// Which stay static (cpython_layout.cpp): walker.cframe_current_frame (-1), instr_kind,
+// Which stay static (layout.cpp): walker.cframe_current_frame (-1), instr_kind,
 // owner_first_non_python, code_pointer_mask, code_fingerprint/code_fingerprint_size (checked:
 // code_object.argcount, firstlineno, filename, name and qualname must be where the window
 // expects them), line_table, walker.gil_size,
@@ -414,7 +414,7 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
                       "of CPython " + version.to_string() + " (co_argcount at " +
                       std::to_string(argcount) + ", co_firstlineno at " +
                       std::to_string(out.code_firstlineno) +
-                      "); this build needs its own layout in discover/cpython_layout.cpp");
+                      "); this build needs its own layout in cpython/layout.cpp");
   }
 
   derive_walker_fields(out);

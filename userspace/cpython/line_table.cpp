@@ -1,4 +1,4 @@
-#include "symbolize/line_table.h"
+#include "cpython/line_table.h"
 
 #include <algorithm>
 #include <climits>

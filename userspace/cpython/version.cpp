@@ -1,4 +1,4 @@
-#include "discover/python_version.h"
+#include "cpython/version.h"
 
 #include <cctype>
 #include <charconv>
@@ -11,8 +11,15 @@ PythonVersion PythonVersion::from_hex(uint32_t hex) {
 }
 
 std::string PythonVersion::to_string() const {
-  std::string text = std::to_string(major) + "." + std::to_string(minor);
-  if (micro >= 0) text += "." + std::to_string(micro);
+  // Appended piece by piece: GCC 12 at -O3 takes "." + std::to_string(micro) (a prepend into the
+  // temporary) for an overlapping memcpy and warns (-Wrestrict, a false positive).
+  std::string text = std::to_string(major);
+  text += '.';
+  text += std::to_string(minor);
+  if (micro >= 0) {
+    text += '.';
+    text += std::to_string(micro);
+  }
   return text;
 }
 
