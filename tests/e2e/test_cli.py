@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from stprof_e2e import (STPROF_BIN, Profiler, Target, counter, interpreter_under_test,
+from stprof_e2e import (SCRIPTS_DIR, STPROF_BIN, Profiler, Target, counter, interpreter_under_test,
                         run_profiler, wait_until)
 
 
@@ -226,6 +226,37 @@ class RunEdges(unittest.TestCase):
             finally:
                 late.wait()
             self.assertTrue(profiler.profile().of_pid(late.pid), profiler.stderr)
+
+    def test_all_python_narrowed_by_a_selector(self):
+        """--all-python is the set --comm narrows: together they profile the matching process
+        and no other (the `record` command name changes nothing)."""
+        links = tempfile.mkdtemp(prefix="stprof-comm-")
+        burn = os.path.join(SCRIPTS_DIR, "burn.py")
+        processes = {}
+        try:
+            for name in ("stprof-match", "stprof-other"):  # the comm is the name exec'd
+                os.symlink(self.python.path, os.path.join(links, name))
+                processes[name] = subprocess.Popen([os.path.join(links, name), burn, "3"])
+            with Profiler("record", "--all-python", "--comm", "^stprof-match$", "-d", 1.5,
+                          "-F", 199) as profiler:
+                self.assertEqual(profiler.wait(), 0, profiler.stderr)
+                profile = profiler.profile()
+            self.assertTrue(profile.of_pid(processes["stprof-match"].pid), profiler.stderr)
+            self.assertFalse(profile.of_pid(processes["stprof-other"].pid), profiler.stderr)
+        finally:
+            for process in processes.values():
+                process.kill()
+                process.wait()
+            shutil.rmtree(links)
+
+    def test_selector_that_matched_nothing_exits_3(self):
+        for selector in (["--container", "deadbeef"], ["--comm", "^nosuch-program$"]):
+            with Profiler(*selector, "-d", 1) as profiler:
+                self.assertEqual(profiler.wait(), 3, (selector, profiler.stderr))
+            warnings = [line for line in profiler.stderr.splitlines() if "warning" in line]
+            self.assertEqual(len(warnings), 1, profiler.stderr)
+            self.assertIn("no Python process matched %s %s during the run" % tuple(selector),
+                          warnings[0])
 
     def test_profiler_runs_at_its_niceness(self):
         def niceness(pid):  # field 19 of /proc/PID/stat, counted after the ")" ending comm

@@ -138,7 +138,8 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   app.set_version_flag("--version", std::string("stprof-bpf ") + kStprofVersion);
   bool all_python = false;
   auto* all = app.add_flag("--all-python", all_python,
-                           "Profile every Python process, including ones started later (default)");
+                           "Profile every Python process, including ones started later (default; "
+                           "--comm, --exe, --container and --cgroup narrow it)");
   app.add_option("-p,--pid", config.pids, "Profile this process (repeatable)")
       ->type_name("PID")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()).description(""))
@@ -162,22 +163,18 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   app.add_option("--comm", config.comm_patterns,
                  "Profile Python processes whose name (comm) matches (repeatable)")
       ->type_name("REGEX")
-      ->check(regex_check)
-      ->excludes(all);
+      ->check(regex_check);
   app.add_option("--exe", config.exe_patterns,
                  "Profile Python processes whose executable path matches (repeatable)")
       ->type_name("REGEX")
-      ->check(regex_check)
-      ->excludes(all);
+      ->check(regex_check);
   app.add_option("--container", config.containers,
                  "Profile Python processes in the container whose id starts with this (Docker, "
                  "containerd, CRI-O, podman, Kubernetes; repeatable)")
-      ->type_name("ID")
-      ->excludes(all);
+      ->type_name("ID");
   app.add_option("--cgroup", config.cgroups,
                  "Profile Python processes in this cgroup v2 directory or below (repeatable)")
-      ->type_name("PATH")
-      ->excludes(all);
+      ->type_name("PATH");
   app.add_option("-d,--duration", config.duration_seconds,
                  "Seconds to record (default: until Ctrl-C or SIGTERM)")
       ->type_name("SECONDS")
@@ -219,6 +216,10 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   app.add_flag("-v,--verbose", config.verbose,
                "Print the sampler's counters and libbpf's warnings to stderr; -vv adds libbpf's "
                "debug log");
+  app.add_subcommand("record",
+                     "Record a profile: what stprof-bpf does without a command (as perf record "
+                     "and py-spy record). Takes the options above.")
+      ->fallthrough();
   auto* top = app.add_subcommand(
       "top", "Live view in the terminal: the hottest functions of every profiled process, "
              "refreshed every second; q quits. Takes the options above.");

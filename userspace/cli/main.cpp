@@ -2,7 +2,8 @@
 //   0  profile written; every requested process was profiled
 //   1  error: nothing written (the message says why and what to do)
 //   2  bad command line
-//   3  profile written, but some requested processes could not be profiled (warned about)
+//   3  profile written, but some requested processes could not be profiled, or a selector
+//      (--comm, --exe, --container, --cgroup) matched no process (warned about)
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -57,6 +58,19 @@ stprof::TargetFilter target_filter(const stprof::Config& config) {
     filter.cgroups.push_back(stprof::normalize_cgroup_path(path, cgroup2));
   }
   return filter;
+}
+
+// The selectors on the command line, as given: "--comm x --container y".
+std::string selectors_given(const stprof::Config& config) {
+  std::string text;
+  auto add = [&text](const char* flag, const std::vector<std::string>& values) {
+    for (const std::string& value : values) text += (text.empty() ? "" : " ") + std::string(flag) + " " + value;
+  };
+  add("--comm", config.comm_patterns);
+  add("--exe", config.exe_patterns);
+  add("--container", config.containers);
+  add("--cgroup", config.cgroups);
+  return text;
 }
 
 // Before any thread exists: on Linux the niceness is per thread, and threads inherit it.
@@ -195,7 +209,11 @@ int main(int argc, char** argv) {
     }
     to_stdout = to_stdout || output.path == "-";
   }
-  exit_code = summary.targets_failed ? 3 : 0;
+  if (summary.selectors_matched_nothing) {
+    std::cerr << "stprof-bpf: warning: no Python process matched " << selectors_given(*config)
+              << " during the run; check the value against ps -eo pid,comm,exe,cgroup\n";
+  }
+  exit_code = summary.targets_failed || summary.selectors_matched_nothing ? 3 : 0;
   if (config->json) {
     stprof::print_summary_json(recorder.profile(), summary, config->outputs, exit_code,
                                to_stdout ? std::cerr : std::cout);

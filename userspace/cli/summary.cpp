@@ -169,6 +169,7 @@ void print_summary_json(const Profile& profile, const RecordSummary& summary,
   }
   json["outputs"] = written;
   json["targets_failed"] = summary.targets_failed;
+  json["selectors_matched_nothing"] = summary.selectors_matched_nothing;
   json["targets_exited"] = summary.targets_exited;
   json["exit_code"] = exit_code;
   out << json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << std::endl;

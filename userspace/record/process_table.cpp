@@ -159,6 +159,7 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
       std::make_unique<CodeSymbolizer>(*tracked.memory, python.layout, python.none_address);
   tracked.info = std::move(python);
   ignored_.erase(pid);
+  selected_any_ = selected_any_ || !requested;
   replace(pid, std::move(tracked));
   // After replace(): the stacks it interns are symbolized with the process's own table.
   if (Result<void> seeded = sampler_.seed_off_cpu(static_cast<__u32>(pid)); !seeded) {

@@ -86,6 +86,8 @@ class ProcessTable {
   // Code objects the symbolizers of the processes still alive remember.
   size_t cached_code_objects() const;
   bool some_targets_failed() const { return targets_failed_; }
+  // Whether --comm/--exe/--container/--cgroup selected a process so far.
+  bool selectors_matched() const { return selected_any_; }
   bool watches_new_processes() const { return filter_.watches_new_processes(); }
   // Milliseconds from exec to registration, for processes found through an exec event and
   // registered by userspace (not those the kernel registered at exec).
@@ -142,6 +144,7 @@ class ProcessTable {
   uint64_t next_serial_ = 1;
   size_t replaced_count_ = 0;  // images replaced by an exec or a reused PID
   bool targets_failed_ = false;
+  bool selected_any_ = false;
 };
 
 }  // namespace stprof

@@ -207,6 +207,7 @@ RecordSummary Recorder::summary() const {
   summary.python_processes = python_processes();
   summary.targets_failed = processes_.some_targets_failed();
   summary.targets_exited = targets_exited_;
+  summary.selectors_matched_nothing = options_.filter.has_selectors() && !processes_.selectors_matched();
   summary.cpus = sampler_.possible_cpus();
   summary.sampled_cpu_seconds = sampler_.sampled_cpu_seconds();
   summary.exec_to_registration_ms = processes_.exec_to_registration_ms();

@@ -42,6 +42,8 @@ struct RecordSummary {
   size_t python_processes = 0;
   bool targets_failed = false;     // some requested PIDs could not be profiled
   bool targets_exited = false;     // the run ended because every requested process exited
+  // --comm/--exe/--container/--cgroup were given and selected no process for the whole run.
+  bool selectors_matched_nothing = false;
   int cpus = 0;
   // CPU time the perf events covered (every CPU's, or the targets' threads'), once stopped.
   double sampled_cpu_seconds = 0;
