@@ -171,7 +171,16 @@ class Lifecycle(unittest.TestCase):
             self.assertGreater(sum(s.count for s in after), 100, stacks)
             for stack in before:
                 self.assertEqual(stack.functions[-2:], ["burn_then_exec", "before_exec"], stack)
-            self.assertLess(total - sum(s.count for s in before + after), 0.02 * total, stacks)
+            # The rest is the two images' start-up (importlib, site, the script's top level):
+            # both are registered at exec, so sampled from their first instruction. Nothing of
+            # it is unknown or named after the other image's functions.
+            for stack in stacks:
+                if stack in before or stack in after:
+                    continue
+                self.assertFalse({"before_exec", "after_exec"} & set(stack.functions), stack)
+                self.assertFalse(any(f.function.startswith("<unknown code") for f in stack.frames),
+                                 stack)
+            self.assertGreater(sum(s.count for s in before + after), 0.9 * total, stacks)
 
     def test_reused_pid_gets_its_own_symbols(self):
         with Profiler("--all-python", "-d", 5, "-F", 499) as profiler:

@@ -125,7 +125,7 @@ class Wall(unittest.TestCase):
         main = [s for s in run.stacks if s.tid == run.result["tid"]]
         expected_reasons = {"nap": SLEEP_REASONS, "read_pipe": {"read"}, "take_lock": {"futex"},
                             "ask_server": {"recvfrom", "recv"}, "wait_child": {"wait4"},
-                            "compute": {None}}
+                            "compute": {None, "runqueue"}}  # preempted on a busy machine
         profiled = {name: collections.Counter() for name in expected_reasons}
         for stack in main:
             for name in set(stack.functions) & set(expected_reasons):
@@ -149,12 +149,11 @@ class Wall(unittest.TestCase):
         for time, span in times:
             self.assert_lifetime(time, span, "spinning thread")
             # Whenever it is not running it waits for the GIL (CPython does not share it out
-            # evenly: one thread may get 30% of the time, another 24%).
+            # evenly: one thread may get 30% of the time, another 24%), or, on a busy machine,
+            # for a CPU (woken to take the GIL, or preempted holding it): mostly the GIL.
             not_running = 1 - span["cpu"] / (span["end"] - span["start"])
-            self.assertLess(abs(time.share({"GIL"}) - not_running), 0.05, (time, span))
-        # While one of the four holds the GIL, the other three wait to take it.
-        mean = sum(t.share({"GIL"}) for t, _ in times) / len(times)
-        self.assertLess(abs(mean - 0.75), 0.05, times)
+            self.assertLess(abs(time.share({"GIL", "runqueue"}) - not_running), 0.05, (time, span))
+            self.assertGreater(time.share({"GIL"}), 2 * time.share({"runqueue"}), (time, span))
         # One GIL: together they ran Python code at most the whole time, never two at once.
         running = sum(t.by_reason[None] for t, _ in times)
         lifetime = 1e6 * (min(s["end"] for _, s in times) - max(s["start"] for _, s in times))

@@ -29,11 +29,11 @@ class Drainer {
   // the kernel map's entries, so that trimming needs no walk of the map until it is half full.
   const RawStack* stack_interned(__u64 stack_id);
 
-  // Deletes from the kernel map the stacks already copied once the map is half full, so long runs
-  // do not fill it. A stack seen again is simply interned again. After events were lost, the
+  // Once the kernel map is half full, copies every whole stack in it and deletes it there, so
+  // long runs do not fill it. A stack seen again is simply interned again. After events were lost, the
   // count may miss stacks, and the map is walked to count it anew. First the copies beyond
-  // kHeldStacks, least recently used first, are dropped with their kernel entries: a count of
-  // such a stack sampled since the last drain_counts (unlikely for the least used) is lost.
+  // kHeldStacks, least recently used first, are dropped: one sampled again is read again from
+  // the kernel's map, where a stack sampled since its trim is interned anew.
   void trim_kernel_stacks();
   static constexpr size_t kHeldStacks = 32768;
   size_t held_stacks() const { return stacks_.size(); }
