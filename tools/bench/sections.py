@@ -3,6 +3,7 @@ beside the report, rendered by report.py)."""
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -837,6 +838,8 @@ def real_programs(ctx):
     interpreter = ctx.interpreters.get("austin")
     if interpreter is None:
         raise RuntimeError("needs trixie's 3.13 (-X perf, Austin): run tools/provision-interpreters")
+    if shutil.which("perf") is None:
+        raise RuntimeError("needs perf, the reference: apt-get install linux-perf")
     data = {"python": interpreter.version, "interpreter": interpreter.name, "seconds": ctx.real_seconds,
             "rate_hz": ctx.real_rate, "top": ctx.real_top, "repeats": ctx.real_repeats,
             "skipped": [TACHYON_SKIPPED], "runs": {program: [] for program in REAL_PROGRAMS}}
