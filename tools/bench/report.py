@@ -486,8 +486,8 @@ def render_real(data, targets, out):
         % (f1(data["seconds"], 0), data["python"], data["interpreter"], data["rate_hz"], data["rate_hz"],
            round(1e6 / data["rate_hz"]), data["top"], data["repeats"]))
     for reason in data.get("skipped", []):
-        out.append("Not measured: %s (from the sid root it stops at \"Failed to find the PyRuntime "
-                   "section\"; its reader knows 3.15's structures only).\n" % reason)
+        out.append("Not measured: %s (run from the sid root it stops at \"Failed to find the PyRuntime "
+                   "section\": the target's binary is in the trixie root).\n" % reason)
     closest = []
     for program, runs in data["runs"].items():
         if not runs:

@@ -742,9 +742,8 @@ def churn(ctx):
 # ---- 8. real programs, against the kernel's own samples ------------------------------------
 
 REAL_PROGRAMS = ("docutils", "pygments", "jinja2")  # workloads/real.py, Debian's python3-* in trixie
-# profiling.sampling (3.15) cannot read a 3.13 process: from the sid root it fails with "Failed
-# to find the PyRuntime section" (the target's binary is in the trixie root), and its reader
-# is compiled against 3.15's structures.
+# profiling.sampling (3.15) run from the sid root at a 3.13 process of the trixie root fails
+# with "Failed to find the PyRuntime section": the target's binary is not in its root.
 TACHYON_SKIPPED = "Tachyon (3.15's profiling.sampling) does not attach to a 3.13 process"
 
 
@@ -826,8 +825,8 @@ def _real_run(ctx, interpreter, program, serial):
     row["tools"] = {}
     for tool, (totals, samples) in profiles.items():
         shares = self_shares(totals)
-        entry = {"samples": samples,
-                 "top": [["%s (%s)" % f, shares[f]] for f in sorted(shares, key=shares.get, reverse=True)[:ctx.real_top]]}
+        top = sorted(shares, key=shares.get, reverse=True)[:ctx.real_top]
+        entry = {"samples": samples, "top": [["%s (%s)" % function, shares[function]] for function in top]}
         if tool != "perf":
             entry["worst"] = worst_difference(shares, samples, reference, reference_samples, ctx.real_top)
         row["tools"][tool] = entry
