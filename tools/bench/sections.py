@@ -822,11 +822,15 @@ def _real_run(ctx, interpreter, program, serial):
     profiles, row = _real_profiles(ctx, interpreter, program, serial)
     reference_totals, reference_samples = profiles["perf"]
     reference = self_shares(reference_totals)
+    reference_top = sorted(reference, key=reference.get, reverse=True)[:ctx.real_top]
     row["tools"] = {}
     for tool, (totals, samples) in profiles.items():
         shares = self_shares(totals)
         top = sorted(shares, key=shares.get, reverse=True)[:ctx.real_top]
-        entry = {"samples": samples, "top": [["%s (%s)" % function, shares[function]] for function in top]}
+        entry = {"samples": samples, "top": [["%s (%s)" % function, shares[function]] for function in top],
+                 # the same functions in every tool, so that differences can be averaged over runs
+                 "at_reference_top": {"%s (%s)" % function: shares.get(function, 0.0)
+                                      for function in reference_top}}
         if tool != "perf":
             entry["worst"] = worst_difference(shares, samples, reference, reference_samples, ctx.real_top)
         row["tools"][tool] = entry
