@@ -149,8 +149,10 @@ class Interpreter:
         return ["unshare", "-m", "sh", "-c", 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"',
                 self.root] + argv
 
-    def script(self, name, *args):
-        return self.command([self.python, os.path.join(self.workdir, name)] + [str(a) for a in args])
+    def script(self, name, *args, options=()):
+        """A workload script; options go to the interpreter (e.g. -X perf)."""
+        return self.command([self.python] + list(options) + [os.path.join(self.workdir, name)]
+                            + [str(a) for a in args])
 
     def beside(self, target_pid, argv):
         """A command that runs in target_pid's mount namespace and root (for attaching)."""
@@ -186,9 +188,9 @@ class Workload:
     """One workload process speaking the workloads' protocol: "ready PID", a line on stdin to
     start, "result {json}"."""
 
-    def __init__(self, interpreter, script, *args, ready_timeout=60):
+    def __init__(self, interpreter, script, *args, ready_timeout=60, options=()):
         self.interpreter = interpreter
-        self.process = popen(interpreter.script(script, *args), stdin=subprocess.PIPE,
+        self.process = popen(interpreter.script(script, *args, options=options), stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.out = Lines(self.process.stdout)
         line = self.out.wait_for("ready", ready_timeout)
@@ -286,8 +288,19 @@ class Attached:
         return self.err.finish()
 
 
-def austin_command(interpreter, pid, interval_us, output_inside):
-    return interpreter.beside(pid, ["austin", "-i", str(interval_us), "-o", output_inside, "-p", str(pid)])
+def austin_command(interpreter, pid, interval_us, output_inside, cpu=False):
+    """cpu: -s (--sleepless), idle samples dropped, as a CPU-time sampler sees the process."""
+    return interpreter.beside(pid, ["austin"] + (["-s"] if cpu else []) + [
+        "-i", str(interval_us), "-o", output_inside, "-p", str(pid)])
+
+
+def perf_record_command(pid, rate_hz, output):
+    """perf on the host (it follows a chrooted process by its PID): cpu-clock (no PMU needed),
+    and a copy of each sample's user stack for perf script to unwind, with DWARF, up to the
+    innermost `python -X perf` trampoline (Debian's CPython keeps no frame pointers, so -g stops
+    in the interpreter). -N: nothing copied into ~/.debug. Ends when the process exits."""
+    return ["perf", "record", "-q", "-N", "-e", "cpu-clock", "-F", str(rate_hz),
+            "--call-graph", "dwarf,16384", "-p", str(pid), "-o", output]
 
 
 def tachyon_command(interpreter, pid, rate_hz, output_inside):
@@ -418,8 +431,17 @@ def sha256(path):
 
 # ---- parsing the profilers' outputs ------------------------------------------------------
 
-def leaf_totals_folded(path):
-    """stprof-bpf folded output -> {leaf function: samples}; also the deepest stack seen."""
+def _folded_identity(frame, with_file):
+    """stprof-bpf's `name (file:line)` -> name, or (name, file) with_file."""
+    name, sep, where = frame.rpartition(" (")
+    if not sep:
+        return (frame, "") if with_file else frame
+    return (name, where.rpartition(":")[0]) if with_file else name
+
+
+def leaf_totals_folded(path, with_file=False):
+    """stprof-bpf folded output -> {leaf function: samples} (leaf: its name, or (name, file)
+    with_file); also the deepest stack seen."""
     totals, deepest, truncated = {}, 0, False
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -432,7 +454,7 @@ def leaf_totals_folded(path):
                 frames = frames[1:]
             if not frames:
                 continue
-            name = frames[-1].rsplit(" (", 1)[0]
+            name = _folded_identity(frames[-1], with_file)
             totals[name] = totals.get(name, 0) + int(count)
             deepest = max(deepest, len(frames))
     return totals, deepest, truncated
@@ -453,30 +475,34 @@ def folded_depths(path):
 _COLON_FRAME = re.compile(r"^(?P<file>.*):(?P<function>[^:]*):(?P<line>\d*)$")
 
 
-def _colon_leaf(frame):
+def _colon_identity(frame, with_file):
+    """Austin's and Tachyon's `file:function:line` -> function, or (function, file) with_file."""
     match = _COLON_FRAME.match(frame)
-    return match.group("function") if match else frame
+    if not match:
+        return (frame, "") if with_file else frame
+    return (match.group("function"), match.group("file")) if with_file else match.group("function")
 
 
-def leaf_totals_austin(path):
+def leaf_totals_austin(path, with_file=False, metric=True):
     """Austin's collapsed output (`P<pid>;T<iid>:<tid>;file:function:line;... <metric>`, metric
-    in microseconds in wall mode) -> {leaf function: microseconds}; also the sample count."""
+    in microseconds: wall time, or CPU time with -s; one line per sample) -> {leaf function:
+    microseconds}, or {leaf: samples} without metric; also the sample count."""
     totals, samples = {}, 0
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             if not line.startswith("P"):
                 continue
-            stack, _, metric = line.rstrip("\n").rpartition(" ")
+            stack, _, value = line.rstrip("\n").rpartition(" ")
             frames = stack.split(";")[2:]
             samples += 1
             if not frames:
                 continue
-            name = _colon_leaf(frames[-1])
-            totals[name] = totals.get(name, 0) + int(metric)
+            name = _colon_identity(frames[-1], with_file)
+            totals[name] = totals.get(name, 0) + (int(value) if metric else 1)
     return totals, samples
 
 
-def leaf_totals_tachyon(path):
+def leaf_totals_tachyon(path, with_file=False):
     """Tachyon's --collapsed output (`tid:N;file:function:line;... count`) -> {leaf: samples}."""
     totals, samples = {}, 0
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -488,6 +514,47 @@ def leaf_totals_tachyon(path):
             samples += int(count)
             if not frames:
                 continue
-            name = _colon_leaf(frames[-1])
+            name = _colon_identity(frames[-1], with_file)
             totals[name] = totals.get(name, 0) + int(count)
     return totals, samples
+
+
+def perf_script(data, pid, perf_map):
+    """`perf script` of a `perf record` of one `python -X perf` process: its samples' frames.
+    perf reads the trampolines' names from the host's /tmp/perf-PID.map; a process in a chroot
+    wrote it to ROOT/tmp instead (its PID is the host's: no PID namespace), so the file is
+    copied there for the time of the call."""
+    host_map = "/tmp/perf-%d.map" % pid
+    copied = os.path.realpath(perf_map) != host_map
+    if copied:
+        shutil.copyfile(perf_map, host_map)
+    try:
+        # --no-inline: the C frames' inlined callers (addr2line for each) are not needed.
+        return subprocess.run(["perf", "script", "--no-inline", "-i", data, "-F", "tid,ip,sym"],
+                              capture_output=True, text=True, timeout=600).stdout
+    finally:
+        if copied:
+            os.unlink(host_map)
+
+
+def leaf_totals_perf(script_text):
+    """perf script output (-F tid,ip,sym: a line with the thread id, then one tab-indented
+    `address symbol` line per frame, innermost first) -> {(qualname, file): samples}, by each
+    sample's innermost `py::QUALNAME:FILE` trampoline; also the sample count and how many of
+    them had none (the unwinding stopped before it)."""
+    leaves = []  # per sample: its innermost trampoline, None until one is seen
+    for line in script_text.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith("\t"):
+            leaves.append(None)
+            continue
+        fields = line.split(None, 1)
+        if leaves and leaves[-1] is None and len(fields) == 2 and fields[1].startswith("py::"):
+            qualname, _, filename = fields[1][4:].partition(":")  # a qualname has no colon
+            leaves[-1] = (qualname, filename)
+    totals = {}
+    for leaf in leaves:
+        if leaf is not None:
+            totals[leaf] = totals.get(leaf, 0) + 1
+    return totals, len(leaves), leaves.count(None)

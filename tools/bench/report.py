@@ -3,6 +3,7 @@ raw A/B pairs in an appendix. Reads only the data the sections returned."""
 import math
 import os
 import platform
+import statistics
 
 from common import (REPO_DIR, bootstrap_median_ci, command_output, linear_fit, median, quartiles,
                     read_sysctl, sha256)
@@ -445,6 +446,107 @@ def render_accuracy(data, targets, out):
                         "%s pp" % f1(error, 2), "–", None)
 
 
+def mean_difference(runs, tool):
+    """The function of perf's top ones whose difference (tool − perf, pp) has the largest mean
+    over the runs: what repeats, unlike sampling noise. (function, mean, its standard error)."""
+    differences = {}
+    for run in runs:
+        mine, perf = run["tools"][tool].get("at_reference_top"), run["tools"]["perf"].get("at_reference_top")
+        for function in (perf or {}):
+            differences.setdefault(function, []).append(mine[function] - perf[function])
+    candidates = [(abs(sum(d) / len(d)), function, d) for function, d in differences.items() if len(d) >= 2]
+    if not candidates:
+        return None
+    _, function, values = max(candidates)
+    return function, sum(values) / len(values), statistics.stdev(values) / math.sqrt(len(values))
+
+
+def real_summary(runs, tool):
+    """A tool's runs of one program: median samples, the worst differences from perf (median,
+    min, max), the median 1-sigma sampling error of those differences and the largest mean
+    difference over the runs."""
+    rows = [run["tools"][tool] for run in runs if tool in run["tools"]]
+    summary = {"runs": len(rows), "samples": median([row["samples"] for row in rows])}
+    worst = [row["worst"] for row in rows if row.get("worst")]
+    if worst:
+        differences = [abs(w["difference_pp"]) for w in worst]
+        summary.update({"worst_pp": median(differences), "worst_min_pp": min(differences),
+                        "worst_max_pp": max(differences),
+                        "sigma_pp": median([w["sigma_pp"] for w in worst]),
+                        "mean_difference": mean_difference(runs, tool)})
+    return summary
+
+
+def _closest_measured(program, mine, others):
+    """`program stprof-bpf vs others pp` for the target line; two medians closer than either
+    side's sampling error are marked as not told apart."""
+    tied = any(abs(mine["worst_pp"] - o["worst_pp"]) < max(mine["sigma_pp"], o["sigma_pp"]) for o in others)
+    return "%s %s vs %s pp%s" % (program, f1(mine["worst_pp"], 2), "/".join(f1(o["worst_pp"], 2) for o in others),
+                                 " (apart by less than 1σ: not told apart)" if tied else "")
+
+
+def render_real(data, targets, out):
+    out.append("## 8. Real programs against the kernel's own samples\n")
+    out.append(
+        "`workloads/real.py PROGRAM %s` on CPython %s (%s) started with `-X perf`, so that every "
+        "Python function runs through a trampoline of its own that perf sees (named in "
+        "`/tmp/perf-PID.map`, which the interpreter writes inside its root; the harness copies it "
+        "to the host's `/tmp` for `perf script`). Programs, from Debian's packages: docutils "
+        "rendering a generated reST document of 40 sections to HTML; Pygments highlighting the 12 "
+        "largest modules of the interpreter's standard library as HTML; Jinja2 compiling (a fresh "
+        "environment each round) and rendering a page of 400 rows with inheritance, a macro and "
+        "filters. Before the program starts its window, all of these attach to the same process: "
+        "`perf record -e cpu-clock -F %d --call-graph dwarf,16384 -p PID` on the host (the "
+        "reference: the kernel samples the thread synchronously, and each sample's innermost "
+        "`py::` frame is the function that was running), stprof-bpf `-p PID -F %d "
+        "--full-filenames` and Austin `-s -i %d -p PID` (`-s`: samples of the thread while idle "
+        "dropped, CPU time as the others see it; its samples are counted, not its time metric). "
+        "Self share of a function = samples whose innermost Python frame it is / samples with a "
+        "Python frame; a function is its qualified name and file (`co_qualname`, `co_filename`), "
+        "which all three name alike. *Worst difference*: the largest |share − perf's share| over "
+        "perf's top %d functions of the run; its 1σ sampling error combines both sides' "
+        "binomial errors √(p(1−p)/n); from sampling alone, the largest of %d such differences is "
+        "typically about 2σ. %d runs per program: median [min–max]. The last column averages each "
+        "of perf's top functions' difference (signed) over the runs, where sampling noise shrinks "
+        "and a bias stays, and shows the largest.\n"
+        % (f1(data["seconds"], 0), data["python"], data["interpreter"], data["rate_hz"], data["rate_hz"],
+           round(1e6 / data["rate_hz"]), data["top"], data["top"], data["repeats"]))
+    for reason in data.get("skipped", []):
+        out.append("Not measured: %s (run from the sid root it stops at \"Failed to find the PyRuntime "
+                   "section\": the target's binary is in the trixie root).\n" % reason)
+    closest = []
+    for program, runs in data["runs"].items():
+        if not runs:
+            continue
+        out.append("### %s\n" % program)
+        perf = real_summary(runs, "perf")
+        without = sum(run["perf_without_python"] for run in runs)
+        out.append("| profiler | samples (median) | worst difference from perf, pp: median [min–max] | its 1σ sampling error (median) | largest mean difference over the runs ± its standard error |")
+        out.append("|---|---:|---|---:|---|")
+        out.append("| perf (reference) | %s | – | – | %s%% of its samples had no Python frame, left out (where looked at: the interpreter's exit after the window) |" % (
+            f1(perf["samples"], 0), f1(100.0 * without / max(1, sum(run["perf_samples"] for run in runs)))))
+        summaries = {tool: real_summary(runs, tool) for tool in ("stprof-bpf", "austin")}
+        for tool, summary in summaries.items():
+            if "worst_pp" not in summary:
+                continue
+            mean = summary["mean_difference"]
+            out.append("| %s | %s | **%s** [%s–%s] | %s | %s |" % (
+                TOOL_NAMES.get(tool, tool), f1(summary["samples"], 0), f1(summary["worst_pp"], 2),
+                f1(summary["worst_min_pp"], 2), f1(summary["worst_max_pp"], 2), f1(summary["sigma_pp"], 2),
+                "%+.2f ± %s pp, `%s`" % (mean[1], f1(mean[2], 2), mean[0]) if mean else "–"))
+        out.append("")
+        data.setdefault("derived", {})[program] = summaries
+        mine = summaries["stprof-bpf"]
+        others = [s for t, s in summaries.items() if t != "stprof-bpf" and "worst_pp" in s]
+        closest.append((program, mine, others))
+    if closest:
+        targets.add("stprof-bpf closest to perf on every real program (median worst difference over "
+                    "perf's top %d: stprof-bpf vs Austin)" % data["top"],
+                    "; ".join(_closest_measured(*entry) for entry in closest), "closest on every program",
+                    all("worst_pp" in mine and all(mine["worst_pp"] < o["worst_pp"] for o in others)
+                        for _, mine, others in closest))
+
+
 WALL_CONFIGS = {"none": "no profiler", "cpu": "stprof-bpf `--mode cpu`", "wall": "stprof-bpf `--mode wall`",
                 "austin": "Austin (wall time, its default)",
                 "thread-perf-events": "perf events, no program, on the workload's threads (floor of `-p`)"}
@@ -677,7 +779,7 @@ def render(data, json_name):
     targets = Targets()
     body = []
     renderers = [("slowdown", render_slowdown), ("kernel", render_kernel), ("rates", render_rates),
-                 ("scale", render_scale), ("accuracy", render_accuracy), ("wall", render_wall),
+                 ("scale", render_scale), ("accuracy", render_accuracy), ("real", render_real), ("wall", render_wall),
                  ("churn", render_churn)]
     for name, renderer in renderers:
         if name in data["sections"]:
@@ -720,6 +822,9 @@ def render(data, json_name):
     out.append("stprof-bpf --all-python -F 99 -d SECONDS -o OUT         # churn")
     out.append("stprof-bpf --mode wall|cpu -p PID [-F RATE] -o OUT.folded --json   # wall")
     out.append("austin -i INTERVAL_US -o OUT -p PID                       # trixie root")
+    out.append("austin -s -i INTERVAL_US -o OUT -p PID                    # trixie root, real programs")
+    out.append("perf record -q -N -e cpu-clock -F RATE --call-graph dwarf,16384 -p PID -o OUT   # host, real programs")
+    out.append("stprof-bpf -p PID -F RATE --full-filenames -o OUT.folded --json                  # real programs")
     out.append("python3.15 -m profiling.sampling attach -r RATE --collapsed -o OUT PID   # sid root")
     out.append("```\n")
     out.append("Noise: this is a small shared VM; every comparison is between runs interleaved in one "

@@ -1,7 +1,9 @@
-"""The seven measurements. Each takes the run's context and returns plain data (saved as JSON
+"""The eight measurements. Each takes the run's context and returns plain data (saved as JSON
 beside the report, rendered by report.py)."""
 import json
+import math
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -10,8 +12,9 @@ import bpfinfo
 from common import (Attached, Lines, Stprof, Workload, austin_command, cpu_steal_idle,
                     dmesg_lines, folded_depths, forks_since_boot, proc_context_switches,
                     proc_runtime_seconds, leaf_totals_austin, leaf_totals_folded,
-                    leaf_totals_tachyon, log, median, popen, read_sysctl, reap_many,
-                    reap, tachyon_command, write_sysctl)
+                    leaf_totals_perf, leaf_totals_tachyon, log, median, perf_record_command,
+                    perf_script, popen, read_sysctl, reap_many, reap, tachyon_command,
+                    write_sysctl)
 
 RATES = (99, 1000, 10000)
 # Perf events without stprof-bpf: an empty program on cpu-clock events of every CPU, those
@@ -733,4 +736,123 @@ def churn(ctx):
     data["quiet"] = _churn_run(ctx, False)
     log("churn: %d s with a new Python process every %.2f s" % (ctx.churn_seconds, ctx.churn_interval))
     data["churn"] = _churn_run(ctx, True)
+    return data
+
+
+# ---- 8. real programs, against the kernel's own samples ------------------------------------
+
+REAL_PROGRAMS = ("docutils", "pygments", "jinja2")  # workloads/real.py, Debian's python3-* in trixie
+# profiling.sampling (3.15) run from the sid root at a 3.13 process of the trixie root fails
+# with "Failed to find the PyRuntime section": the target's binary is not in its root.
+TACHYON_SKIPPED = "Tachyon (3.15's profiling.sampling) does not attach to a 3.13 process"
+
+
+def self_shares(totals):
+    """{function: samples} -> {function: percent of all}."""
+    total = sum(totals.values())
+    return {function: 100.0 * count / total for function, count in totals.items()} if total else {}
+
+
+def sampling_error_pp(percent, samples):
+    """Binomial standard error of a share estimated from `samples` samples, in points."""
+    p = percent / 100.0
+    return 100.0 * math.sqrt(p * (1 - p) / samples) if samples else float("nan")
+
+
+def worst_difference(shares, samples, reference, reference_samples, top):
+    """The largest |share − reference share| over the reference's `top` functions, where, and
+    the 1-sigma sampling error of that difference (both sides' binomial errors combined)."""
+    worst = None
+    for function in sorted(reference, key=reference.get, reverse=True)[:top]:
+        mine, theirs = shares.get(function, 0.0), reference[function]
+        if worst is None or abs(mine - theirs) > abs(worst["difference_pp"]):
+            worst = {"function": "%s (%s)" % function, "difference_pp": mine - theirs,
+                     "share": mine, "reference_share": theirs,
+                     "sigma_pp": math.hypot(sampling_error_pp(mine, samples),
+                                            sampling_error_pp(theirs, reference_samples))}
+    return worst
+
+
+def _real_profiles(ctx, interpreter, program, serial):
+    """One run of workloads/real.py PROGRAM under -X perf, with perf record, stprof-bpf and
+    Austin (-s: CPU time, as the other two sample) all attached before it starts, so that all
+    three sample the same seconds. {tool: (leaf totals by (qualname, file), samples)}, and
+    perf's samples without a Python frame."""
+    rate = ctx.real_rate
+    workload = Workload(interpreter, "real.py", program, ctx.real_seconds, options=["-X", "perf"])
+    perf_data = os.path.join(ctx.tmpdir, "real-%d.perf" % serial)
+    folded = os.path.join(ctx.tmpdir, "real-%d.folded" % serial)
+    austin_inside = "%s/real-%d.austin" % (interpreter.workdir, serial)
+    austin_output = interpreter.host_path(austin_inside)
+    perf = stprof = austin = None
+    try:
+        perf = Attached(perf_record_command(workload.pid, rate, perf_data), settle=0.2)
+        # --full-filenames: files as co_filename has them, as perf's and Austin's frames do.
+        stprof = Stprof(ctx.binary, ["-p", workload.pid, "-F", rate, "--full-filenames"], folded)
+        austin = Attached(austin_command(interpreter, workload.pid, round(1e6 / rate), austin_inside, cpu=True),
+                          settle=ctx.austin_settle, ready_file=austin_output)
+        workload.go()
+        rounds = workload.result()["rounds"]
+    finally:
+        workload.kill()
+        if stprof is not None:
+            stprof.stop()
+        for attached in (austin, perf):
+            if attached is not None:
+                attached.wait()
+    perf_map = interpreter.host_path("/tmp/perf-%d.map" % workload.pid)
+    try:
+        perf_totals, perf_samples, without = leaf_totals_perf(perf_script(perf_data, workload.pid, perf_map))
+    finally:
+        for path in (perf_data, perf_map):
+            if os.path.exists(path):
+                os.unlink(path)
+    stprof_totals = leaf_totals_folded(folded, with_file=True)[0]
+    austin_totals, austin_samples = leaf_totals_austin(austin_output, with_file=True, metric=False)
+    os.unlink(folded)
+    os.unlink(austin_output)
+    profiles = {"perf": (perf_totals, perf_samples - without),
+                "stprof-bpf": (stprof_totals, sum(stprof_totals.values())),
+                "austin": (austin_totals, austin_samples)}
+    return profiles, {"rounds": rounds, "perf_without_python": without, "perf_samples": perf_samples}
+
+
+def _real_run(ctx, interpreter, program, serial):
+    """One simultaneous run: each tool's samples, top shares and worst difference from perf's."""
+    profiles, row = _real_profiles(ctx, interpreter, program, serial)
+    reference_totals, reference_samples = profiles["perf"]
+    reference = self_shares(reference_totals)
+    reference_top = sorted(reference, key=reference.get, reverse=True)[:ctx.real_top]
+    row["tools"] = {}
+    for tool, (totals, samples) in profiles.items():
+        shares = self_shares(totals)
+        top = sorted(shares, key=shares.get, reverse=True)[:ctx.real_top]
+        entry = {"samples": samples, "top": [["%s (%s)" % function, shares[function]] for function in top],
+                 # the same functions in every tool, so that differences can be averaged over runs
+                 "at_reference_top": {"%s (%s)" % function: shares.get(function, 0.0)
+                                      for function in reference_top}}
+        if tool != "perf":
+            entry["worst"] = worst_difference(shares, samples, reference, reference_samples, ctx.real_top)
+        row["tools"][tool] = entry
+    return row
+
+
+def real_programs(ctx):
+    interpreter = ctx.interpreters.get("austin")
+    if interpreter is None:
+        raise RuntimeError("needs trixie's 3.13 (-X perf, Austin): run tools/provision-interpreters")
+    if shutil.which("perf") is None:
+        raise RuntimeError("needs perf, the reference: apt-get install linux-perf")
+    data = {"python": interpreter.version, "interpreter": interpreter.name, "seconds": ctx.real_seconds,
+            "rate_hz": ctx.real_rate, "top": ctx.real_top, "repeats": ctx.real_repeats,
+            "skipped": [TACHYON_SKIPPED], "runs": {program: [] for program in REAL_PROGRAMS}}
+    load = Load()
+    serial = 0
+    for repeat in range(ctx.real_repeats):
+        for program in REAL_PROGRAMS:
+            serial += 1
+            log("real: %s on %s, perf + stprof-bpf + Austin (%d/%d)" % (
+                program, interpreter.label, repeat + 1, ctx.real_repeats))
+            data["runs"][program].append(_real_run(ctx, interpreter, program, serial))
+    data["load"] = load.finish()
     return data
