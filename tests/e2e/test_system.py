@@ -173,13 +173,16 @@ class Lifecycle(unittest.TestCase):
                 self.assertEqual(stack.functions[-2:], ["burn_then_exec", "before_exec"], stack)
             # The rest is the two images' start-up (importlib, site, the script's top level):
             # both are registered at exec, so sampled from their first instruction. Nothing of
-            # it is unknown or named after the other image's functions.
+            # it is named after the other image's functions; a module body, freed as soon as its
+            # import ran, may be unknown (see the README's limits), rarely.
+            unknown = 0
             for stack in stacks:
                 if stack in before or stack in after:
                     continue
                 self.assertFalse({"before_exec", "after_exec"} & set(stack.functions), stack)
-                self.assertFalse(any(f.function.startswith("<unknown code") for f in stack.frames),
-                                 stack)
+                if any(f.function.startswith("<unknown code") for f in stack.frames):
+                    unknown += stack.count
+            self.assertLess(unknown, 0.02 * total, stacks)
             self.assertGreater(sum(s.count for s in before + after), 0.9 * total, stacks)
 
     def test_reused_pid_gets_its_own_symbols(self):
