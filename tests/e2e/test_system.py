@@ -93,7 +93,12 @@ class Lifecycle(unittest.TestCase):
             with Profiler("--all-python", "-d", 4, "-F", 499, "-v") as profiler:
                 os.kill(profiler.process.pid, signal.SIGSTOP)
                 try:
-                    late = spawn(self.python, "phases.py", 300, 2.5)
+                    # Through env, as a shell or a supervisor starts programs. Forked by this
+                    # profiled Python process and exec'ing the interpreter directly, the child
+                    # may be sampled between fork and exec (as a copy of this process): then
+                    # its counts are collated with this process's code first, and userspace,
+                    # not the exec, registers the new image (the README's limits).
+                    late = subprocess.Popen(["env"] + self.python.command("phases.py", 300, 2.5))
                     time.sleep(1)
                 finally:
                     os.kill(profiler.process.pid, signal.SIGCONT)
