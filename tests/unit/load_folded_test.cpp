@@ -34,7 +34,7 @@ std::map<std::string, uint64_t> stacks_of(const Profile& profile) {
     const ProcessInfo& process = profile.processes[thread.process];
     std::string key = process.comm + "/" + std::to_string(process.pid) + "/" +
                       std::to_string(thread.tid) + ":" + end_marker(sample.end);
-    for (uint32_t location : sample.locations) key += " " + location_label(profile, location);
+    for (uint32_t location : sample.locations) (key += " ") += location_label(profile, location);
     stacks[key] += sample.count;
   }
   return stacks;

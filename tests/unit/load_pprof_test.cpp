@@ -40,7 +40,7 @@ std::string pprof_file(const Profile& profile) {
 // Root-first labels of a sample's frames, its stack end marker first.
 std::string stack_text(const Profile& profile, const Sample& sample) {
   std::string text = end_marker(sample.end);
-  for (uint32_t location : sample.locations) text += ";" + location_label(profile, location);
+  for (uint32_t location : sample.locations) (text += ";") += location_label(profile, location);
   return text;
 }
 

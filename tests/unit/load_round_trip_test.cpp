@@ -64,7 +64,7 @@ std::multiset<std::string> pprof_content(const Profile& profile) {
       }
     }
     text += " =";
-    for (int64_t value : sample.value()) text += " " + std::to_string(value);
+    for (int64_t value : sample.value()) (text += " ") += std::to_string(value);
     content.insert(text);
   }
   return content;
@@ -80,7 +80,7 @@ std::multiset<std::string> speedscope_content(const Profile& profile) {
     content.insert(name + " end " + p["endValue"].dump());
     for (size_t i = 0; i < p["samples"].size(); i++) {
       std::string stack = name + ":";
-      for (const auto& index : p["samples"][i]) stack += " " + frames[index.get<size_t>()].dump();
+      for (const auto& index : p["samples"][i]) (stack += " ") += frames[index.get<size_t>()].dump();
       content.insert(stack + " = " + p["weights"][i].dump());
     }
   }

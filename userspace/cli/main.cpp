@@ -64,7 +64,9 @@ stprof::TargetFilter target_filter(const stprof::Config& config) {
 std::string selectors_given(const stprof::Config& config) {
   std::string text;
   auto add = [&text](const char* flag, const std::vector<std::string>& values) {
-    for (const std::string& value : values) text += (text.empty() ? "" : " ") + std::string(flag) + " " + value;
+    for (const std::string& value : values) {
+      (((text += text.empty() ? "" : " ") += flag) += " ") += value;  // no `+`: GCC 12 -Wrestrict
+    }
   };
   add("--comm", config.comm_patterns);
   add("--exe", config.exe_patterns);

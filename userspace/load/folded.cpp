@@ -46,8 +46,12 @@ Result<void> read_line(std::string_view line, SavedProfileBuilder& builder) {
   std::string_view count_text = line.substr(space, end - space);
   std::optional<uint64_t> count = parse_count(count_text);
   if (!count) {
-    return make_error("'" + std::string(count_text.substr(0, 40)) +
-                      "' is not a count (a whole number of samples): " + kShape);
+    // Appended, not `"'" + std::string(...)`: GCC 12 at -O3 reports a false -Wrestrict there.
+    std::string message = "'";
+    message.append(count_text.substr(0, 40));
+    message += "' is not a count (a whole number of samples): ";
+    message += kShape;
+    return make_error(message);
   }
   size_t stack_end = space;
   while (stack_end > 0 && is_blank(line[stack_end - 1])) stack_end--;
@@ -82,7 +86,11 @@ Result<Profile> read_folded(std::string_view text) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
     if (Result<void> read = read_line(text.substr(start, end - start), builder); !read) {
-      return make_error("line " + std::to_string(number) + ": " + read.error().message);
+      std::string message = "line ";  // appended: see read_line
+      message += std::to_string(number);
+      message += ": ";
+      message += read.error().message;
+      return make_error(message);
     }
     start = end + 1;
   }

@@ -124,8 +124,9 @@ std::vector<std::string> diff_cells(const ProfileDiff& diff, uint64_t before, ui
     cells.push_back(cell);
     return cells;
   }
-  std::string change = (after < before ? "-" : "+") +
-                       value_text(diff.mode, after < before ? before - after : after - before);
+  // Appended, not `"-" + value_text(...)`: GCC 12 at -O3 reports a false -Wrestrict there.
+  std::string change = after < before ? "-" : "+";
+  change += value_text(diff.mode, after < before ? before - after : after - before);
   return {value_text(diff.mode, before), value_text(diff.mode, after), change};
 }
 
