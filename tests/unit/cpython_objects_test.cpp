@@ -13,24 +13,16 @@
 #include <vector>
 
 #include "cpython/layout.h"
+#include "fake_cpython_objects.h"
 #include "symbolize/process_memory.h"
 
 namespace stprof {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using fake::Bytes;
+using fake::put;
 
-CPythonLayout layout_311() {
-  Result<CPythonLayout> layout = layout_for(PythonVersion{3, 11, 0});
-  EXPECT_TRUE(layout.ok()) << layout.error().message;
-  return layout.ok() ? *layout : CPythonLayout{};
-}
-
-template <class T>
-void put(Bytes& object, size_t offset, T value) {
-  if (object.size() < offset + sizeof(T)) object.resize(offset + sizeof(T));
-  std::memcpy(object.data() + offset, &value, sizeof(T));
-}
+CPythonLayout layout_311() { return fake::layout_of(11); }
 
 // PyASCIIObject.state (Include/cpython/unicodeobject.h, 3.11): interned:2, kind:3, compact:1,
 // ascii:1, ready:1, then 24 unused bits.
