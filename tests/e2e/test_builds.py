@@ -72,7 +72,24 @@ def comm_of(path):
     return os.path.basename(path)[:15]
 
 
+def close(process):
+    """Ends a process started with pipes to and from it, whatever state it is in."""
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    process.stdin.close()
+    process.stdout.close()
+
+
 class Builds(unittest.TestCase):
+    def run_to_its_result(self, process):
+        """Drives a shares.py process from its `ready` line through `go` to its result and exit."""
+        self.assertEqual(process.stdout.readline().split()[0], "ready")
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        self.assertTrue(process.stdout.readline().startswith("result "))
+        self.assertEqual(process.wait(30), 0)
+
     def profile_shares(self, program, comm):
         """Runs shares.py under `program`, profiled by PID until it exits; checks the process and
         thread frames of every stack, the hot line and the heavy() share. Returns the stacks
@@ -128,17 +145,9 @@ class Builds(unittest.TestCase):
             process = subprocess.Popen(program.command("shares.py", 2), stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, text=True)
             try:
-                self.assertEqual(process.stdout.readline().split()[0], "ready")
-                process.stdin.write("go\n")
-                process.stdin.flush()
-                self.assertTrue(process.stdout.readline().startswith("result "))
-                self.assertEqual(process.wait(30), 0)
+                self.run_to_its_result(process)
             finally:
-                if process.poll() is None:
-                    process.kill()
-                process.wait()
-                process.stdin.close()
-                process.stdout.close()
+                close(process)
             self.assertEqual(profiler.stop(), 0, profiler.stderr)
             heavy = [s for s in profiler.profile().of_pid(process.pid)
                      if s.frames and s.frames[-1].function == "heavy"]
@@ -165,11 +174,7 @@ class Builds(unittest.TestCase):
                 # Sampling has begun, so the first scan saw this process without libpython.
                 process.stdin.write("\n")
                 process.stdin.flush()
-                self.assertEqual(process.stdout.readline().split()[0], "ready")
-                process.stdin.write("go\n")
-                process.stdin.flush()
-                self.assertTrue(process.stdout.readline().startswith("result "))
-                self.assertEqual(process.wait(30), 0)
+                self.run_to_its_result(process)
                 self.assertEqual(profiler.stop(), 0, profiler.stderr)
                 heavy = [s for s in profiler.profile().of_pid(process.pid)
                          if s.frames and s.frames[-1].function == "heavy"]
@@ -177,11 +182,7 @@ class Builds(unittest.TestCase):
                             "profiler's first scan\n%s" % (process.pid, profiler.stderr))
             self.assert_script_chain(heavy, above=[("<module>", "<string>")])
         finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
-            process.stdin.close()
-            process.stdout.close()
+            close(process)
 
     def test_gdb(self):
         program = gdb_program()
