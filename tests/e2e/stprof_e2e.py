@@ -171,6 +171,15 @@ def run_profiled(interpreter, script, *args, options=()):
                            target.pid, target.ready_info)
 
 
+def host_steal_seconds():
+    """CPU time the hypervisor took from this machine's vCPUs since boot, all of them together
+    (/proc/stat). The profiler's cpu-clock counts it as the running thread's time; the thread's
+    own CPU time (time.thread_time()) leaves it out."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()  # cpu user nice system idle iowait irq softirq steal
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+
+
 def counter(stderr, name):
     """A sampler counter from the -v summary."""
     match = re.search(r"^stprof-bpf: counter %s = (\d+)" % name, stderr, re.MULTILINE)

@@ -5,7 +5,7 @@ reason of each wait as the leaf, checked against what the script measured itself
 import collections
 import unittest
 
-from stprof_e2e import Profiler, Target, counter, interpreter_under_test, run_profiled
+from stprof_e2e import Profiler, Target, counter, host_steal_seconds, interpreter_under_test, run_profiled
 
 FREQUENCY = 499
 OFF_CPU = "[off-CPU: "
@@ -143,16 +143,25 @@ class Wall(unittest.TestCase):
 
     def test_threads_that_want_the_gil_wait_for_it(self):
         seconds, count = 3, 4
+        steal_before = host_steal_seconds()
         run = self.wall_profile("gil_contention.py", seconds, count)
+        steal = host_steal_seconds() - steal_before
         times = [(ThreadTime(run.stacks, span["tid"]), span) for span in run.result]
-        print("\n%s: %s" % (self.python.name, "; ".join(repr(t) for t, _ in times)))
+        print("\n%s: %s; %.3f s stolen by the hypervisor" % (
+            self.python.name, "; ".join(repr(t) for t, _ in times), steal))
         for time, span in times:
             self.assert_lifetime(time, span, "spinning thread")
             # Whenever it is not running it waits for the GIL (CPython does not share it out
             # evenly: one thread may get 30% of the time, another 24%), or, on a busy machine,
             # for a CPU (woken to take the GIL, or preempted holding it): mostly the GIL.
-            not_running = 1 - span["cpu"] / (span["end"] - span["start"])
-            self.assertLess(abs(time.share({"GIL", "runqueue"}) - not_running), 0.05, (time, span))
+            # Running is its CPU time plus what the hypervisor stole meanwhile, which the
+            # profile counts as running (once in CI: 29% profiled, 22% CPU time, 4 such threads).
+            lifetime = span["end"] - span["start"]
+            running_at_least = span["cpu"] / lifetime
+            running_at_most = (span["cpu"] + steal) / lifetime
+            not_running = time.share({"GIL", "runqueue"})
+            self.assertGreater(not_running, 1 - running_at_most - 0.05, (time, span, steal))
+            self.assertLess(not_running, 1 - running_at_least + 0.05, (time, span, steal))
             self.assertGreater(time.share({"GIL"}), 2 * time.share({"runqueue"}), (time, span))
         # One GIL: together they ran Python code at most the whole time, never two at once.
         running = sum(t.by_reason[None] for t, _ in times)
