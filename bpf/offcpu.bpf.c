@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "lib/kernel_stack.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/off_cpu.bpf.h"
 #include "lib/python_stack.bpf.h"
@@ -40,7 +41,8 @@ static __always_inline void switched_in(struct task_struct *next) {
   }
 }
 
-static __always_inline void switched_out(struct task_struct *prev, bool preempted, __u32 state) {
+static __always_inline void switched_out(void *ctx, struct task_struct *prev, bool preempted,
+                                         __u32 state) {
   __u32 pid = prev->tgid;
   struct stprof_pid_group *group = pid_group(pid);
   if (!(group->registered & stprof_pid_bit(pid))) return;
@@ -53,7 +55,12 @@ static __always_inline void switched_out(struct task_struct *prev, bool preempte
   __u32 cpu = bpf_get_smp_processor_id();
   struct stprof_scratch *scratch = bpf_map_lookup_elem(&scratch_stacks, &cpu);
   __u64 stack_id = 0;
-  if (!scratch || !python_stack(prev, pid, group, cache, scratch, &stack_id, &exit)) {
+  if (!scratch) {
+    count(STPROF_OFFCPU_NO_STACK);
+    return;
+  }
+  read_kernel_frames_here(ctx, scratch);
+  if (!python_stack(prev, pid, group, cache, scratch, &stack_id, &exit)) {
     count(STPROF_OFFCPU_NO_STACK);
     return;
   }
@@ -70,7 +77,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(stprof_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
              unsigned int prev_state) {
   switched_in(next);
-  switched_out(prev, preempt, prev_state);
+  switched_out(ctx, prev, preempt, prev_state);
   return 0;
 }
 

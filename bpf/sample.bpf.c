@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "lib/kernel_stack.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/python_stack.bpf.h"
 #include "lib/task_cache.bpf.h"
@@ -47,6 +48,7 @@ int stprof_sample(struct bpf_perf_event_data *ctx) {
     count(STPROF_EXIT_NO_SCRATCH);
     return 0;
   }
+  read_kernel_frames_here(ctx, scratch);
   if (!python_stack(task, pid, group, cache, scratch, &stack_id, &exit)) {
     count(exit);
     return 0;

@@ -41,6 +41,7 @@ static __always_inline long seed_read_user(void *dst, __u32 size, const void *sr
 #define STPROF_SUBPROG __noinline
 #define STPROF_SUBPROG_NAME(name) seed_##name
 
+#include "lib/kernel_stack.bpf.h"
 #include "lib/maps.bpf.h"
 #include "lib/off_cpu.bpf.h"
 #include "lib/python_stack.bpf.h"
@@ -73,9 +74,9 @@ int stprof_seed_off_cpu(struct bpf_iter__task *ctx) {
   __u32 slot = seed_scratch_slot;
   struct stprof_scratch *scratch = bpf_map_lookup_elem(&scratch_stacks, &slot);
   __u64 stack_id = 0;
-  if (!cache || !scratch || !python_stack(task, pid, group, cache, scratch, &stack_id, &exit)) {
-    return 0;
-  }
+  if (!cache || !scratch) return 0;
+  read_kernel_frames_of(task, scratch);
+  if (!python_stack(task, pid, group, cache, scratch, &stack_id, &exit)) return 0;
   __u32 kind = off_cpu_kind(task, false, state, &cache->process);
 
   /* Recorded only if the thread stayed off the CPU throughout; a switch-out of its own since

@@ -58,6 +58,7 @@
   X(FRAME_LOOP, "frame chain pointed back at itself: stack cut (STACK_FLAG_PARTIAL)")    \
   X(FRAMES_SKIPPED, "non-Python frames skipped (shims, C-stack owners)")                \
   X(STACK_TRUNCATED, "stack deeper than STPROF_MAX_DEPTH (STACK_FLAG_TRUNCATED)")       \
+  X(KERNEL_STACK_FAULT, "--kernel: the kernel stack could not be read (the stack is kept without it)") \
   X(STACKS_NEW, "new stacks interned")                                                  \
   X(CODE_READS, "code objects read (the rest were in the per-CPU memo: see code_memo_tag)") \
   X(EVENTS_LOST, "process events dropped: ring buffer full (the periodic rescan catches up)") \
@@ -159,11 +160,19 @@ enum stprof_process_flags {
   STPROF_PROCESS_CODE_FREES = 2,
 };
 
-/* One Python frame as the sampler saw it. */
+/* Kernel frames recorded per stack with --kernel (the kernel's own default limit,
+ * sysctl kernel.perf_event_max_stack, is 127). 2^n - 1: a mask bounds a count of them. */
+#define STPROF_MAX_KERNEL_FRAMES 127
+/* stprof_frame.instr of a kernel frame (--kernel): `code` is a kernel text address. */
+#define STPROF_FRAME_KERNEL (-2)
+
+/* One frame as the sampler saw it: a Python frame, or with --kernel a kernel frame. A stack's
+ * kernel frames come first (it is stored leaf first), then its Python frames. */
 struct stprof_frame {
-  __u64 code;         /* PyCodeObject address in the target */
-  __s32 instr;        /* code-unit (2-byte) index of the instruction; -1: not started */
-  __u32 fingerprint;  /* stprof_fingerprint() of the code object's fingerprint window */
+  __u64 code;         /* PyCodeObject address in the target (kernel frame: the address) */
+  __s32 instr;        /* code-unit (2-byte) index of the instruction; -1: not started;
+                       * STPROF_FRAME_KERNEL: a kernel frame */
+  __u32 fingerprint;  /* stprof_fingerprint() of the code object's fingerprint window (0) */
 };
 
 enum stprof_stack_flags {

@@ -101,6 +101,8 @@ struct stprof_scratch {
   __u8 tstate[STPROF_TSTATE_WINDOW]; /* see read_tstate_window */
   __u8 code[STPROF_CODE_WINDOW];
   __u8 name[STPROF_NAME_WINDOW + 8]; /* slack: see stprof_fingerprint */
+  __u64 kernel[STPROF_MAX_KERNEL_FRAMES]; /* --kernel: the stack's kernel frames, leaf first, */
+  __u32 kernel_depth;                     /* this many (see kernel_stack.bpf.h) */
 };
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -159,6 +161,8 @@ const volatile bool report_every_exec __weak = false;
 const volatile __u32 register_at_exec __weak = STPROF_REGISTER_AT_EXEC_NONE;
 /* Set before load (--gil): record a stack only while its thread holds the GIL. */
 const volatile bool gil_only __weak = false;
+/* Set before load (--kernel): every stack starts with the thread's kernel frames. */
+const volatile bool kernel_stacks __weak = false;
 
 static __always_inline __attribute__((unused)) void count_n(enum stprof_counter id, __u64 n) {
   __u32 key = id;

@@ -11,9 +11,26 @@
 #include "task_cache.bpf.h"
 #include "thread_state.bpf.h"
 
+/* Puts scratch->kernel[index] at depth `index` of the walk's stack, as a kernel frame (a
+ * bpf_loop callback run from depth 0). The depth is set once after the loop: a callback that
+ * bumped it would be verified again for every value it takes. */
+static long put_kernel_frame(__u64 index, struct frame_walk *walk) {
+  if (index >= STPROF_MAX_KERNEL_FRAMES) return 1;
+  struct stprof_scratch *scratch = walk->scratch;
+  struct stprof_frame *out =
+      &scratch->chunks[index / STPROF_CHUNK_FRAMES].frames[index % STPROF_CHUNK_FRAMES];
+  out->code = scratch->kernel[index];
+  out->instr = STPROF_FRAME_KERNEL;
+  out->fingerprint = 0;
+  walk->hash = stprof_hash_frame(walk->hash, out);
+  return 0;
+}
+
 /* Interns the Python stack `task` is running (a thread of process `pid` in `group`, whose cache
  * is `cache`), built in `scratch`, and sets *stack_id; false with *exit set to why there is none
- * (a counter id). With --gil, a thread that does not hold the GIL has none. */
+ * (a counter id). With --gil, a thread that does not hold the GIL has none. The stack starts
+ * with the kernel frames read into the scratch (kernel_stack.bpf.h); a thread with kernel frames
+ * and no Python frame has none. */
 static __always_inline bool python_stack(struct task_struct *task, __u32 pid,
                                          const struct stprof_pid_group *group,
                                          struct stprof_task_cache *cache,
@@ -39,10 +56,14 @@ static __always_inline bool python_stack(struct task_struct *task, __u32 pid,
       .hash = 0x84222325cbf29ce4ULL,
       .memo_tag = code_memo_tag(cache, scratch, group),
   };
+  /* No branch on the kernel frames: each would double what the verifier checks after it. */
+  __u32 kernel_frames = scratch->kernel_depth & STPROF_MAX_KERNEL_FRAMES; /* at most that */
+  bpf_loop(kernel_frames, put_kernel_frame, &walk, 0);
+  walk.depth = kernel_frames;
   if (walk.frame) bpf_loop(2 * STPROF_MAX_DEPTH, frame_walk_step, &walk, 0);
   /* Unconditional: skipping it when 0 doubled what the verifier checks (50k to 97k). */
   count_n(STPROF_CODE_READS, walk.code_reads);
-  if (walk.depth == 0) {
+  if (walk.depth == kernel_frames) {
     *exit = STPROF_EXIT_NO_FRAME;
     return false;
   }

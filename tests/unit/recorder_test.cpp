@@ -50,7 +50,8 @@ class RecorderTest : public ::testing::Test {
                                   kCodeBase);
     stprof_frame main = functions.add("main", "/srv/" + comm + ".py", 10);
     stprof_frame work = functions.add("Job.work", "/srv/" + comm + ".py", 20, 3);
-    stacks_[pid] = feed_.add_stack({work, main});
+    frames_[pid] = {work, main};
+    stacks_[pid] = feed_.add_stack(frames_[pid]);
   }
   Recorder& recorder() {
     if (!recorder_) {
@@ -72,7 +73,8 @@ class RecorderTest : public ::testing::Test {
   fake::System system_;
   fake::Sampler sampler_{STPROF_REGISTER_AT_EXEC_ALL};
   fake::Feed feed_;
-  std::map<int, __u64> stacks_;  // pid -> its main -> work stack
+  std::map<int, std::vector<stprof_frame>> frames_;  // pid -> its main -> work frames, leaf first
+  std::map<int, __u64> stacks_;  // pid -> their stack
   std::unique_ptr<Recorder> recorder_;
   std::vector<std::string> warnings_;
 };
@@ -164,6 +166,44 @@ TEST_F(RecorderTest, OffCpuTimeEndsInItsReason) {
       {"api(100)/api;main (/srv/api.py:10);Job.work (/srv/api.py:22);[off-CPU: GIL] (:0)", 30000000}};
   EXPECT_EQ(stacks_of(recorder().profile()), expected);
   EXPECT_EQ(recorder().summary().off_cpu_ns.at("GIL"), 30000000u);
+}
+
+// --kernel: a stack starts (leaf first) with its kernel frames, which go on top of the Python
+// frames, under the off-CPU reason in wall mode, without the scheduler's and the tracing's own.
+TEST_F(RecorderTest, KernelFramesGoOnTopOfThePythonFramesUnderTheOffCpuReason) {
+  Result<KernelSymbols> symbols = KernelSymbols::parse(
+      "ffffffff81000000 T _stext\n"
+      "ffffffff81000100 T entry_SYSCALL_64\n"
+      "ffffffff81000200 T ksys_read\n"
+      "ffffffff81000300 t pipe_read\n"
+      "ffffffff81000400 T schedule\n"
+      "ffffffff81000500 t __schedule\n"
+      "ffffffff81000600 T bpf_trace_run4\n"
+      "ffffffff81000700 T _etext\n"
+      "ffffffffc0000000 t bpf_prog_5f3a_stprof_switch\t[bpf]\n");
+  ASSERT_TRUE(symbols.ok()) << symbols.error().message;
+  options_.kernel_symbols = &*symbols;
+  options_.mode = ProfileMode::kWall;
+  start_app(100, "api");
+  auto kernel = [](uint64_t address) { return stprof_frame{address, STPROF_FRAME_KERNEL, 0}; };
+  std::vector<stprof_frame> switched_out = {
+      kernel(0xffffffffc0000010), kernel(0xffffffff81000610), kernel(0xffffffff81000520),
+      kernel(0xffffffff81000410), kernel(0xffffffff81000310), kernel(0xffffffff81000210),
+      kernel(0xffffffff81000110)};
+  switched_out.insert(switched_out.end(), frames_[100].begin(), frames_[100].end());
+  std::vector<stprof_frame> in_a_system_call = {kernel(0xffffffff81000310), kernel(0xffffffff81000110)};
+  in_a_system_call.insert(in_a_system_call.end(), frames_[100].begin(), frames_[100].end());
+  recorder();
+  feed_.count(100, 100, feed_.add_stack(switched_out), 5000, STPROF_KIND_SYSCALL + 0);
+  feed_.count(100, 100, feed_.add_stack(in_a_system_call), 1);
+  feed_.count(100, 100, feed_.add_stack({kernel(0xffffffff81000310)}), 4);  // no Python frame
+  run();
+  const std::string python = "api(100)/api;main (/srv/api.py:10);Job.work (/srv/api.py:22)";
+  std::map<std::string, uint64_t> expected = {
+      {python + ";[off-CPU: read] (:0);[k] entry_SYSCALL_64 (:0);[k] ksys_read (:0);[k] pipe_read (:0)", 5000},
+      {python + ";[k] entry_SYSCALL_64 (:0);[k] pipe_read (:0)", 10000000}};
+  EXPECT_EQ(stacks_of(recorder().profile()), expected);
+  EXPECT_EQ(recorder().summary().unstarted_samples, 4u);
 }
 
 TEST_F(RecorderTest, CodeThatCannotBeReadBackIsUnknownNotMisnamed) {

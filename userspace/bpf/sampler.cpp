@@ -90,6 +90,7 @@ Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
   sampler->skeleton_->rodata->report_every_exec = options.report_every_exec;
   sampler->skeleton_->rodata->register_at_exec = options.register_at_exec;
   sampler->skeleton_->rodata->gil_only = options.gil_only;
+  sampler->skeleton_->rodata->kernel_stacks = options.kernel_stacks;
   sampler->skeleton_->rodata->seed_scratch_slot = static_cast<__u32>(cpus);
   sampler->frequency_hz_ = options.frequency_hz;
   sampler->wall_ = options.wall;

@@ -42,6 +42,7 @@ class Sampler final : public SamplerControl {
     // its switch-in (STPROF_KIND_* other than CPU).
     bool wall = false;
     bool gil_only = false;  // --gil: record a stack only while its thread holds the GIL
+    bool kernel_stacks = false;  // --kernel: every stack starts with its kernel frames
   };
 
   static Result<std::unique_ptr<Sampler>> start(const Options& options);

@@ -199,6 +199,11 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                "Only what threads do while they hold the GIL (in wall mode, their off-CPU time "
                "too when they block holding it)");
 
+  app.add_flag("--kernel", config.kernel_stacks,
+               "Kernel frames on top of the Python frames, each named [k] FUNCTION: the system "
+               "call or fault a thread is in when sampled (in wall mode, under the [off-CPU: "
+               "REASON] frame, where it blocked)");
+
   bool no_uprobe = false;
   app.add_flag("--no-uprobe", no_uprobe,
                "Put no uprobe in 3.8-3.12 processes (it costs each of them about 0.5 us per code "

@@ -46,6 +46,7 @@ struct Config {
   bool code_free_uprobe = true;
   ProfileMode mode = ProfileMode::kCpu;  // --mode
   bool gil_only = false;                 // --gil: only samples of threads holding the GIL
+  bool kernel_stacks = false;            // --kernel: kernel frames on top of the Python frames
   // Where the profile goes, each in its format (--format, else the file's extension). Never
   // empty when recording; in the live view only what -o named explicitly.
   std::vector<Output> outputs;

@@ -149,8 +149,15 @@ int main(int argc, char** argv) {
   auto sampler = stprof::Sampler::start(
       {config->frequency_hz, config->verbose, options.filter.watches_new_processes(),
        stprof::ProcessTable::exec_registration(options.filter), options.drain_interval, wall,
-       config->gil_only});
+       config->gil_only, config->kernel_stacks});
   if (!sampler) return fail(sampler.error().message);
+  std::optional<stprof::KernelSymbols> kernel_symbols;
+  if (config->kernel_stacks) {  // after the sampler: kallsyms then names its programs
+    auto loaded = stprof::KernelSymbols::load();
+    if (!loaded) return fail(loaded.error().message);
+    kernel_symbols = std::move(*loaded);
+    options.kernel_symbols = &*kernel_symbols;
+  }
   auto feed = stprof::MapFeed::open((*sampler)->maps());
   if (!feed) return fail(feed.error().message);
 

@@ -112,6 +112,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
 }
 
 std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stprof_frame& frame) {
+  if (frame.instr == STPROF_FRAME_KERNEL) return kernel_frame(frame.code).location;
   auto key = std::make_tuple(process.serial, static_cast<uint64_t>(frame.code), frame.instr,
                              static_cast<uint32_t>(frame.fingerprint));
   if (const std::optional<uint32_t>* known = locations_.find(key)) return *known;
@@ -160,9 +161,12 @@ void Recorder::drain(bool last, int execd_pid) {
         process->serial, {info.pid, process->facts.ns_pid ? process->facts.ns_pid : info.pid,
                           info.comm, info.version.to_string(), process->facts.container_id});
     uint32_t thread = builder_.thread(process_index, static_cast<int>(sample.tid), name->second);
+    // Leaf first: the kernel frames (--kernel), then the Python frames.
+    auto python = std::find_if(stack->frames.begin(), stack->frames.end(),
+                               [](const stprof_frame& frame) { return frame.instr != STPROF_FRAME_KERNEL; });
     std::vector<uint32_t> root_first;
-    root_first.reserve(stack->frames.size());
-    for (auto frame = stack->frames.rbegin(); frame != stack->frames.rend(); ++frame) {
+    root_first.reserve(stack->frames.size() + 1);
+    for (auto frame = stack->frames.rbegin(); frame.base() != python; ++frame) {
       if (std::optional<uint32_t> location = location_of(*process, *frame)) {
         root_first.push_back(*location);
       }
@@ -171,16 +175,26 @@ void Recorder::drain(bool last, int execd_pid) {
       unstarted_samples_ += sample.count;
       continue;
     }
+    // Off the CPU: the reason, then the kernel's path to where the thread blocked.
+    if (sample.kind != STPROF_KIND_CPU) {
+      root_first.push_back(off_cpu_location(sample.kind));
+      off_cpu_ns_[off_cpu_reason(sample.kind)] += sample.count;
+    }
+    auto kernel_leaf = std::find_if(stack->frames.begin(), python, [this](const stprof_frame& frame) {
+      return !kernel_frame(frame.code).recording_machinery;
+    });
+    for (auto frame = std::make_reverse_iterator(python); frame != std::make_reverse_iterator(kernel_leaf);
+         ++frame) {
+      root_first.push_back(kernel_frame(frame->code).location);
+    }
     StackEnd end = (stack->flags & STACK_FLAG_TRUNCATED) ? StackEnd::kTruncated
                    : (stack->flags & STACK_FLAG_PARTIAL) ? StackEnd::kPartial
                                                          : StackEnd::kComplete;
     if (sample.kind == STPROF_KIND_CPU) {
       builder_.add(thread, std::move(root_first), end, sample.count);
-      continue;
+    } else {
+      builder_.add(thread, std::move(root_first), end, 0, sample.count);
     }
-    root_first.push_back(off_cpu_location(sample.kind));
-    off_cpu_ns_[off_cpu_reason(sample.kind)] += sample.count;
-    builder_.add(thread, std::move(root_first), end, 0, sample.count);
   }
   feed_.trim_kernel_stacks();
   for (const ProcessTable::Retired& image : retired) {
@@ -193,6 +207,18 @@ void Recorder::drain(bool last, int execd_pid) {
 uint32_t Recorder::off_cpu_location(__u32 kind) {
   auto [it, inserted] = off_cpu_locations_.emplace(kind, 0);
   if (inserted) it->second = builder_.location(off_cpu_label(off_cpu_reason(kind)), "", 0);
+  return it->second;
+}
+
+const Recorder::KernelFrame& Recorder::kernel_frame(uint64_t address) {
+  auto [it, inserted] = kernel_frames_.emplace(address, KernelFrame{});
+  if (inserted) {
+    KernelFunction function = options_.kernel_symbols ? options_.kernel_symbols->function_at(address)
+                                                      : KernelFunction{hex(address)};
+    std::string label = "[k] ";
+    label += function.name;
+    it->second = {builder_.location(label, "", 0), function.recording_machinery};
+  }
   return it->second;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "collate/profile.h"
@@ -18,6 +19,7 @@
 #include "record/sample_feed.h"
 #include "record/sampler_control.h"
 #include "record/target_filter.h"
+#include "symbolize/kernel_symbols.h"
 #include "util/lru_map.h"
 
 namespace stprof {
@@ -32,6 +34,8 @@ struct RecordOptions {
   // Safety net behind the process events, and how soon a program that dlopens libpython late
   // is found.
   std::chrono::milliseconds rescan_interval{2000};
+  // --kernel: names the kernel frames the sampler puts on top of the Python stacks.
+  const KernelSymbols* kernel_symbols = nullptr;
 };
 
 struct RecordSummary {
@@ -96,8 +100,13 @@ class Recorder {
   void warn_all(const std::vector<std::string>& warnings);
   // The profile location of a sampled frame; nullopt for a frame CPython itself hides.
   std::optional<uint32_t> location_of(TrackedProcess& process, const stprof_frame& frame);
-  // The [off-CPU: REASON] leaf location of an off-CPU kind.
+  // The [off-CPU: REASON] location of an off-CPU kind.
   uint32_t off_cpu_location(__u32 kind);
+  struct KernelFrame {
+    uint32_t location;          // "[k] NAME"
+    bool recording_machinery;   // see KernelFunction
+  };
+  const KernelFrame& kernel_frame(uint64_t address);
 
   RecordOptions options_;
   SamplerControl& sampler_;
@@ -110,7 +119,9 @@ class Recorder {
   // once while it is among the kFrameCapacity most recently sampled.
   LruMap<std::tuple<uint64_t, uint64_t, int32_t, uint32_t>, std::optional<uint32_t>> locations_;
   static constexpr size_t kFrameCapacity = 65536;
-  std::map<__u32, uint32_t> off_cpu_locations_;  // off-CPU kind -> its leaf location
+  std::map<__u32, uint32_t> off_cpu_locations_;  // off-CPU kind -> its location
+  // Kernel address -> its location: bounded by the kernel's call sites, shared by all processes.
+  std::unordered_map<uint64_t, KernelFrame> kernel_frames_;
   std::map<std::string, uint64_t> off_cpu_ns_;     // see RecordSummary::off_cpu_ns
   // Counts of processes the kernel registered at exec whose exec event was not handled yet when
   // they were drained (a drain from inside the event handler, or one that came first after the
