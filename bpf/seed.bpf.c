@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Wall mode: the threads of a process that are already off the CPU when it is registered. Their
+/* Task iterators over the threads of a registered process, run by userspace on demand.
+ *
+ * Wall mode: the threads of a process that are already off the CPU when it is registered. Their
  * switch-out happened before the profiler watched, so nothing recorded their stack: this task
  * iterator, run by userspace over the process's threads right after registering it, walks each
  * blocked thread's Python stack and records it as its switch-out would have (see offcpu.bpf.c),
  * from now on. It runs in the profiler, so it reads the thread's memory with
  * bpf_copy_from_user_task (which may sleep: a sleepable iterator), through its own copies of the
- * walker's global functions. */
+ * walker's global functions.
+ *
+ * `stprof-bpf dump`: every thread's Python stack and what it is doing now, written to the
+ * iterator's file. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -92,5 +97,31 @@ int stprof_seed_off_cpu(struct bpf_iter__task *ctx) {
     return 0;
   }
   count(STPROF_OFFCPU_SEEDED);
+  return 0;
+}
+
+SEC("iter.s/task")
+int stprof_dump_threads(struct bpf_iter__task *ctx) {
+  struct task_struct *task = ctx->task;
+  if (!task) return 0;
+  __u32 pid = task->tgid;
+  struct stprof_pid_group *group = pid_group(pid);
+  if (!(group->registered & stprof_pid_bit(pid))) return 0;
+  struct stprof_thread_dump record = {.tid = task->pid, .exit = STPROF_EXIT_NO_TASK_CACHE};
+  seed_tid = task->pid;
+  struct stprof_task_cache *cache = task_cache(task, pid, group, &record.exit);
+  __u32 slot = seed_scratch_slot;
+  struct stprof_scratch *scratch = bpf_map_lookup_elem(&scratch_stacks, &slot);
+  if (cache && scratch) {
+    __u32 state = task->__state;
+    /* On a CPU now (another one: this iterator runs in the profiler), or why not. */
+    record.kind = task->on_cpu ? STPROF_KIND_CPU
+                               : off_cpu_kind(task, state == STPROF_TASK_RUNNING, state, &cache->process);
+    read_kernel_frames_of(task, scratch);
+    if (!python_stack(task, pid, group, cache, scratch, &record.stack_id, &record.exit)) {
+      record.stack_id = 0;
+    }
+  }
+  bpf_seq_write(ctx->meta->seq, &record, sizeof(record));
   return 0;
 }

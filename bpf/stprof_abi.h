@@ -246,6 +246,16 @@ enum stprof_exec_registration {
   STPROF_REGISTER_AT_EXEC_FOLLOWED = 2, /* --pid-tree alone: followed processes */
 };
 
+/* `stprof-bpf dump`: one thread of a process as the dump iterator found it (read from the
+ * iterator's file, one record per thread). */
+struct stprof_thread_dump {
+  __u32 tid;      /* host tid */
+  __u32 kind;     /* enum stprof_sample_kind: STPROF_KIND_CPU on a CPU now, else why it is not */
+  __u64 stack_id; /* its Python stack in the stacks map; 0: none (see exit) */
+  __u32 exit;     /* with stack_id 0: the counter id of why there is none */
+  __u32 pad;
+};
+
 /* An executable file as the kernel names it: its super block's s_dev (MAJOR << 20 | MINOR),
  * inode number and size. Key of python_images. */
 struct stprof_image_key {
@@ -407,6 +417,7 @@ static_assert(sizeof(struct stprof_pid_group) == 32, "stprof_pid_group layout");
 static_assert(sizeof(struct stprof_control) == 8, "stprof_control layout");
 static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 static_assert(sizeof(struct stprof_image_key) == 24, "stprof_image_key layout");
+static_assert(sizeof(struct stprof_thread_dump) == 24, "stprof_thread_dump layout");
 #else
 _Static_assert(sizeof(struct stprof_process) == 80, "stprof_process layout");
 _Static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
@@ -414,6 +425,7 @@ _Static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stp
 _Static_assert(sizeof(struct stprof_count_key) == 24, "stprof_count_key layout");
 _Static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 _Static_assert(sizeof(struct stprof_image_key) == 24, "stprof_image_key layout");
+_Static_assert(sizeof(struct stprof_thread_dump) == 24, "stprof_thread_dump layout");
 #endif
 
 #endif /* STPROF_ABI_H */

@@ -156,6 +156,7 @@ TEST(ParseProcStat, PlainCommPpidAndStartTime) {
   std::optional<ProcStat> stat = parse_proc_stat(stat_line("1234 (python3.11)"));
   ASSERT_TRUE(stat);
   EXPECT_EQ(stat->comm, "python3.11");
+  EXPECT_EQ(stat->state, 'S');
   EXPECT_EQ(stat->ppid, 77);
   EXPECT_EQ(stat->start_time, 123456789u);
 }

@@ -139,7 +139,8 @@ class System final : public ProcessSource {
   std::optional<ProcStat> stat(int pid) override {
     auto it = processes_.find(pid);
     if (it == processes_.end()) return std::nullopt;
-    return ProcStat{it->second.comm, it->second.ppid, it->second.start_time, it->second.vsize, 0x401000};
+    return ProcStat{.comm = it->second.comm, .state = 'S', .ppid = it->second.ppid,
+                    .start_time = it->second.start_time, .vsize = it->second.vsize, .start_code = 0x401000};
   }
   std::string exe(int pid) override {
     auto it = processes_.find(pid);

@@ -77,7 +77,7 @@ Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
   if (!sampler->skeleton_) return bpf_error("cannot open the BPF sampler", errno);
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return bpf_error("cannot count the possible CPUs", -cpus);
-  // One slot per CPU, and one for the seeding iterator.
+  // One slot per CPU, and one for the iterators (seeding, dump).
   if (int err = bpf_map__set_max_entries(sampler->skeleton_->maps.scratch_stacks, cpus + 1)) {
     return bpf_error("cannot size the scratch map", -err);
   }
@@ -94,17 +94,25 @@ Result<std::unique_ptr<Sampler>> Sampler::start(const Options& options) {
   sampler->skeleton_->rodata->seed_scratch_slot = static_cast<__u32>(cpus);
   sampler->frequency_hz_ = options.frequency_hz;
   sampler->wall_ = options.wall;
-  // Wall mode's programs are loaded (and the switch program attached) only in wall mode; the
-  // iterators run on demand, never attached with the rest.
+  // A dump loads its iterator alone. A recording loads the rest, wall mode's programs (and
+  // attaches the switch program) only in wall mode. The iterators run on demand, never attached
+  // with the rest.
   auto& progs = sampler->skeleton_->progs;
-  for (bpf_program* program : {progs.stprof_switch, progs.stprof_flush_off_cpu, progs.stprof_seed_off_cpu}) {
-    bpf_program__set_autoload(program, options.wall);
+  bpf_program* program = nullptr;
+  bpf_object__for_each_program(program, sampler->skeleton_->obj) {
+    bpf_program__set_autoload(program, !options.thread_dump);
+  }
+  for (bpf_program* wall_program : {progs.stprof_switch, progs.stprof_flush_off_cpu, progs.stprof_seed_off_cpu}) {
+    bpf_program__set_autoload(wall_program, options.wall && !options.thread_dump);
   }
   bpf_program__set_autoattach(progs.stprof_flush_off_cpu, false);
   bpf_program__set_autoattach(progs.stprof_seed_off_cpu, false);
+  bpf_program__set_autoload(progs.stprof_dump_threads, options.thread_dump);
+  bpf_program__set_autoattach(progs.stprof_dump_threads, false);
   if (int err = sampler__load(sampler->skeleton_)) {
     return bpf_error("cannot load the BPF sampler into the kernel", -err);
   }
+  if (options.thread_dump) return sampler;
   // The lifecycle tracepoints, and in wall mode the scheduler's (the perf_event program has no
   // auto-attach and is skipped here).
   if (int err = sampler__attach(sampler->skeleton_)) {
@@ -188,7 +196,8 @@ Result<void> Sampler::stop() {
   return flush_off_cpu();
 }
 
-Result<void> Sampler::run_task_iterator(bpf_program* program, __u32 pid, const std::string& what) {
+Result<std::string> Sampler::run_task_iterator(bpf_program* program, __u32 pid,
+                                               const std::string& what) {
   union bpf_iter_link_info info{};
   info.task.pid = pid;
   bpf_iter_attach_opts options{};
@@ -199,16 +208,18 @@ Result<void> Sampler::run_task_iterator(bpf_program* program, __u32 pid, const s
   if (!link) return bpf_error("cannot " + what, errno);
   UniqueFd iterator(bpf_iter_create(bpf_link__fd(link)));
   int error = iterator.valid() ? 0 : errno;
-  // The program writes nothing: reading to the end runs it over every task.
-  char buffer[64];
+  // Reading to the end runs the program over every task.
+  std::string written;
+  char buffer[4096];
   while (!error) {
     ssize_t n = ::read(iterator.get(), buffer, sizeof(buffer));
     if (n == 0) break;
+    if (n > 0) written.append(buffer, static_cast<size_t>(n));
     if (n < 0 && errno != EINTR && errno != EAGAIN) error = errno;
   }
   bpf_link__destroy(link);
   if (error) return bpf_error("cannot " + what, error);
-  return {};
+  return written;
 }
 
 Result<void> Sampler::count_open_off_cpu() {
@@ -221,14 +232,29 @@ Result<void> Sampler::flush_off_cpu() {
   timespec now{};
   ::clock_gettime(CLOCK_MONOTONIC, &now);  // bpf_ktime_get_ns()'s clock
   skeleton_->bss->off_cpu_end_ns = static_cast<__u64>(now.tv_sec) * 1000000000ULL + now.tv_nsec;
-  return run_task_iterator(skeleton_->progs.stprof_flush_off_cpu, 0,
-                           "count the time of the threads still off the CPU");
+  Result<std::string> run = run_task_iterator(skeleton_->progs.stprof_flush_off_cpu, 0,
+                                              "count the time of the threads still off the CPU");
+  if (!run) return run.error();
+  return {};
 }
 
 Result<void> Sampler::seed_off_cpu(__u32 pid) {
   if (!wall_) return {};
-  return run_task_iterator(skeleton_->progs.stprof_seed_off_cpu, pid,
-                           "record the threads of PID " + std::to_string(pid) + " already off the CPU");
+  Result<std::string> run = run_task_iterator(
+      skeleton_->progs.stprof_seed_off_cpu, pid,
+      "record the threads of PID " + std::to_string(pid) + " already off the CPU");
+  if (!run) return run.error();
+  return {};
+}
+
+Result<std::vector<stprof_thread_dump>> Sampler::dump_threads(__u32 pid) {
+  Result<std::string> written = run_task_iterator(
+      skeleton_->progs.stprof_dump_threads, pid,
+      "read the threads of PID " + std::to_string(pid));
+  if (!written) return written.error();
+  std::vector<stprof_thread_dump> threads(written->size() / sizeof(stprof_thread_dump));
+  std::memcpy(threads.data(), written->data(), threads.size() * sizeof(stprof_thread_dump));
+  return threads;
 }
 
 void Sampler::detach() {

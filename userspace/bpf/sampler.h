@@ -43,6 +43,7 @@ class Sampler final : public SamplerControl {
     bool wall = false;
     bool gil_only = false;  // --gil: record a stack only while its thread holds the GIL
     bool kernel_stacks = false;  // --kernel: every stack starts with its kernel frames
+    bool thread_dump = false;  // load the dump iterator (dump_threads)
   };
 
   static Result<std::unique_ptr<Sampler>> start(const Options& options);
@@ -78,6 +79,10 @@ class Sampler final : public SamplerControl {
   Result<void> count_open_off_cpu() override;
   Result<void> seed_off_cpu(__u32 pid) override;
 
+  // `stprof-bpf dump`: every thread of registered process pid, with its Python stack interned
+  // in the stacks map, as it is now (Options::thread_dump).
+  Result<std::vector<stprof_thread_dump>> dump_threads(__u32 pid);
+
   // The maps drain/ reads (MapFeed).
   SamplerMaps maps() const;
 
@@ -88,7 +93,8 @@ class Sampler final : public SamplerControl {
   Error attach_error(int tid, int cpu, int error) const;
   void detach();  // every perf event and its link
   // Runs a task iterator program once (over the tasks of pid, or every task when pid is 0).
-  Result<void> run_task_iterator(bpf_program* program, __u32 pid, const std::string& what);
+  // What it wrote to its file.
+  Result<std::string> run_task_iterator(bpf_program* program, __u32 pid, const std::string& what);
   Result<void> flush_off_cpu();  // stprof_flush_off_cpu, up to now
   // pid's group in the registry the sampler tests first (stprof_pid_group), shared with the
   // kernel through the mmapped .bss; the lifecycle programs change the same words concurrently.

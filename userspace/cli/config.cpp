@@ -233,6 +233,15 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   std::string before, after;
   CLI::App* convert = add_convert_command(app, config, convert_flags);
   CLI::App* diff = add_diff_command(app, config, diff_flags, before, after);
+  int dump_pid = 0;
+  CLI::App* dump = app.add_subcommand(
+      "dump", "Print the Python stack of every thread of a process now, and what each thread is "
+              "doing (running, waiting for the GIL, in a system call); the process is not stopped");
+  dump->add_option("-p,--pid", dump_pid, "The process")
+      ->required()
+      ->type_name("PID")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()).description(""));
+  dump->add_flag("--json", config.json, "One JSON object: pid, comm, python, threads");
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
@@ -246,6 +255,16 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     exit_code = 2;
     return std::nullopt;
   };
+  if (dump->parsed()) {
+    for (const CLI::Option* option : app.get_options()) {
+      if (option->count() > 0) {
+        return usage_error(option->get_name() + ": a recording option; dump takes -p and --json");
+      }
+    }
+    config.command = Command::kDump;
+    config.pids = {dump_pid};
+    return config;
+  }
   if (convert->parsed() || diff->parsed()) {
     std::string subcommand = convert->parsed() ? "convert" : "diff";
     for (const CLI::Option* option : app.get_options()) {

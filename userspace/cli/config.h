@@ -20,6 +20,7 @@ enum class Command {
   kRecord,   // the default: record a profile (or the live view)
   kConvert,  // `convert IN... -o OUT...` (also `merge`): saved profiles, merged, in other formats
   kDiff,     // `diff BEFORE AFTER -o OUT`: the difference of two saved profiles
+  kDump,     // `dump -p PID`: every thread's Python stack now
 };
 
 struct Config {

@@ -21,6 +21,7 @@
 #include "cli/saved_profiles.h"
 #include "cli/status_line.h"
 #include "cli/summary.h"
+#include "cli/thread_dump.h"
 #include "discover/proc_list.h"
 #include "drain/map_feed.h"
 #include "record/live_processes.h"
@@ -111,6 +112,18 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (config->command == stprof::Command::kDump) {
+    if (auto ok = stprof::check_privileges(); !ok) return fail(ok.error().message);
+    if (auto ok = stprof::check_kernel_btf(); !ok) return fail(ok.error().message);
+    stprof::Result<stprof::ProcessDump> dump = stprof::dump_process(config->pids.front());
+    if (!dump) return fail(dump.error().message);
+    if (config->json) {
+      stprof::print_dump_json(*dump, std::cout);
+    } else {
+      stprof::print_dump(*dump, std::cout);
+    }
+    return 0;
+  }
   if (config->command != stprof::Command::kRecord) {  // saved profiles: no root, no BPF
     stprof::Result<void> done = config->command == stprof::Command::kDiff
                                     ? stprof::run_diff(*config)

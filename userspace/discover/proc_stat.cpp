@@ -24,6 +24,7 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
     std::string_view value = rest.substr(0, end);
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
     field++;
+    if (field == 3) stat.state = value.empty() ? 0 : value[0];
     if (field == 4 && std::from_chars(value.data(), value.data() + value.size(), stat.ppid).ec !=
                           std::errc()) {
       return std::nullopt;

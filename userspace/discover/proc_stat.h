@@ -10,6 +10,7 @@ namespace stprof {
 
 struct ProcStat {
   std::string comm;
+  char state = 0;  // R, S, D, T, Z (exited, not reaped yet: no memory left to read), ...
   int ppid = 0;
   uint64_t start_time = 0;  // clock ticks after boot: (pid, start_time) names a process for good
   uint64_t vsize = 0;       // bytes of virtual memory: changes when a library is mapped

@@ -59,6 +59,9 @@ ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
   result.vsize = stat->vsize;
   result.exe = read_exe_link(pid, proc_root);
   std::string who = describe(pid, stat->comm);
+  if (stat->state == 'Z' || stat->state == 'X') {
+    return fail(Status::kGone, who + " has exited (its parent has not reaped it yet)");
+  }
 
   std::optional<std::string> maps_text = read_text_file(dir + "/maps");
   if (!maps_text) {
