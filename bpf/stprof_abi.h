@@ -157,6 +157,10 @@ enum stprof_process_flags {
    * it in a child: the uprobe counts for one process only; the exec program keeps what
    * python_images says. */
   STPROF_PROCESS_CODE_FREES = 2,
+  /* Set by userspace for a free-threaded build (no GIL, gil_addr 0): every thread counts as
+   * holding the GIL for --gil, and no off-CPU time is a wait for it. Kept across fork and exec
+   * like the rest of the layout. */
+  STPROF_PROCESS_NO_GIL = 4,
 };
 
 /* One Python frame as the sampler saw it. */

@@ -20,7 +20,8 @@ namespace {
 //   walker.tstate_interp           thread_state.interp
 //   walker.interp_code_epoch       interpreter_state.code_object_generation (3.14+; on 3.13 the
 //                                  static one is kept when interpreter_state.size is one it was
-//                                  probed at, else there is no code epoch)
+//                                  probed at, layout.code_epoch_interp_sizes, else there is no
+//                                  code epoch)
 //   walker.frame_previous          interpreter_frame.previous
 //   walker.frame_code              interpreter_frame.executable
 //   walker.frame_instr             interpreter_frame.instr_ptr
@@ -37,7 +38,8 @@ namespace {
 //                                  interpreter is) + interpreter_state.gil_runtime_state
 //   walker.gil_locked              interpreter_state.gil_runtime_state_locked - gil_runtime_state
 //   walker.gil_last_holder         interpreter_state.gil_runtime_state_holder - gil_runtime_state
-//                                  (all three, or no GIL: see take_gil)
+//                                  (all three, or no GIL: see take_gil; none in a free-threaded
+//                                  build)
 // Which stay static (layout.cpp): walker.cframe_current_frame (-1), instr_kind,
 // owner_first_non_python, code_pointer_mask, code_fingerprint/code_fingerprint_size (checked:
 // code_object.argcount, firstlineno, filename, name and qualname must be where the window
@@ -69,9 +71,6 @@ struct TableDescription {
   uint16_t interp_gil_locked;  // gil_runtime_state_locked: PyInterpreterState._gil.locked
   uint16_t interp_gil_holder;  // gil_runtime_state_holder: PyInterpreterState._gil.last_holder
   uint16_t interp_code_object_generation;
-  // Sizes of PyInterpreterState at which the static code epoch was probed (minors whose table
-  // does not publish one); 0: unused.
-  uint64_t static_epoch_interp_sizes[2];
   uint16_t frame_previous;
   uint16_t frame_executable;
   uint16_t frame_instr_ptr;
@@ -112,7 +111,6 @@ constexpr TableDescription kTable313 = {
     .interp_gil_locked = 136,
     .interp_gil_holder = 144,
     .interp_code_object_generation = 0,
-    .static_epoch_interp_sizes = {194968 /* 3.13.0 */, 194976 /* 3.13.5 */},
     .frame_previous = 232,
     .frame_executable = 240,
     .frame_instr_ptr = 248,
@@ -151,7 +149,6 @@ constexpr TableDescription kTable314 = {
     .interp_gil_locked = 144,
     .interp_gil_holder = 152,
     .interp_code_object_generation = 160,
-    .static_epoch_interp_sizes = {},
     .frame_previous = 256,
     .frame_executable = 264,
     .frame_instr_ptr = 272,
@@ -190,7 +187,6 @@ constexpr TableDescription kTable315 = {
     .interp_gil_locked = 144,
     .interp_gil_holder = 152,
     .interp_code_object_generation = 160,
-    .static_epoch_interp_sizes = {},
     .frame_previous = 320,
     .frame_executable = 328,
     .frame_instr_ptr = 336,
@@ -264,14 +260,16 @@ class Taker {
 // none, and the sampler reads each code object once per walk. Never an error: without an epoch
 // the sampler is slower, not wrong.
 void take_code_epoch(const TableDescription& d, std::span<const uint8_t> table,
-                     stprof_process& w) {
+                     CPythonLayout& layout) {
+  stprof_process& w = layout.walker;
   bool known = false;
   if (d.interp_code_object_generation) {
     uint64_t offset = u64_at(table, d.interp_code_object_generation);
     known = offset > 0 && offset <= std::numeric_limits<uint16_t>::max();
     if (known) w.interp_code_epoch = static_cast<uint16_t>(offset);
   } else {
-    known = std::ranges::count(d.static_epoch_interp_sizes, u64_at(table, d.interp_size)) > 0;
+    uint64_t size = u64_at(table, d.interp_size);
+    known = size > 0 && std::ranges::count(layout.code_epoch_interp_sizes, size) > 0;
   }
   if (!known) {
     w.interp_code_epoch = 0;
@@ -315,6 +313,11 @@ void take_gil(const TableDescription& d, std::span<const uint8_t> table, CPython
 
 }  // namespace
 
+PythonBuild debug_offsets_build(std::span<const uint8_t> table) {
+  bool free_threaded = table.size() >= kFreeThreadedAt + 8 && u64_at(table, kFreeThreadedAt) != 0;
+  return free_threaded ? PythonBuild::kFreeThreaded : PythonBuild::kGil;
+}
+
 size_t debug_offsets_size(const PythonVersion& version) {
   const TableDescription* d = description_for(version);
   return d ? d->size : 0;
@@ -342,10 +345,12 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
                       hex(version_hex) + ") but the binary is CPython " + version.to_string() +
                       kNotUnderstood);
   }
-  if (uint64_t free_threaded = u64_at(table, kFreeThreadedAt); free_threaded != 0) {
-    return make_error("free-threaded CPython builds are not supported (_Py_DebugOffsets" +
-                      std::string(".free_threaded = ") + std::to_string(free_threaded) +
-                      "): profile a build with the GIL");
+  if (PythonBuild build = debug_offsets_build(table); build != layout.build) {
+    return make_error(std::string("_Py_DebugOffsets.free_threaded says a ") +
+                      (build == PythonBuild::kFreeThreaded ? "free-threaded" : "GIL") +
+                      " build, but the layout is for a " +
+                      (layout.build == PythonBuild::kFreeThreaded ? "free-threaded" : "GIL") +
+                      " one: choose it with debug_offsets_build");
   }
 
   CPythonLayout out = layout;
@@ -379,8 +384,8 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
   t.take("unicode_object.compactunicodeobject_size", d->unicode_compactunicodeobject_size,
          out.unicode_compact_data);
   if (t.error()) return make_error(*t.error());
-  take_code_epoch(*d, table, w);
-  take_gil(*d, table, out);
+  take_code_epoch(*d, table, out);
+  if (out.build == PythonBuild::kGil) take_gil(*d, table, out);
 
   // The sampler reads one window per frame: it must reach the end of the furthest field
   // (previous, executable and instr_ptr are 8-byte pointers, owner a char).
