@@ -322,7 +322,9 @@ int main(void) {
   D(interpreter_state.ceval_gil, offsetof(PyInterpreterState, ceval.gil));
   D(interpreter_state.gil_runtime_state, offsetof(PyInterpreterState, _gil));
 #ifdef Py_GIL_DISABLED
-  D(interpreter_state.gil_runtime_state_enabled, offsetof(PyInterpreterState, _gil.enabled));
+  /* An offset into struct _gil_runtime_state, unlike locked and holder (3.13's
+   * _Py_Debug_gilruntimestate_enabled, pycore_runtime.h). */
+  D(interpreter_state.gil_runtime_state_enabled, offsetof(struct _gil_runtime_state, enabled));
 #else
   D(interpreter_state.gil_runtime_state_enabled, 0);
 #endif
