@@ -31,7 +31,7 @@ class FreeThreaded(unittest.TestCase):
         looping = [s for s in run.stacks if s.functions[-1:] == ["spin"]]
         samples = {t["tid"]: sum(s.count for s in looping if s.tid == t["tid"]) for t in threads}
         samples_total = sum(samples.values())
-        self.assertGreater(samples_total, 2000, "too few samples to judge shares\n" + run.stderr)
+        self.assertGreater(samples_total, 1000, "too few samples to judge shares\n" + run.stderr)
         print("\n%s: %d threads, %.2f s CPU in %.2f s wall (%.2f CPUs at once), %d samples"
               % (self.python.name, THREADS, cpu_total, run.result["wall"],
                  cpu_total / run.result["wall"], samples_total))
@@ -41,17 +41,16 @@ class FreeThreaded(unittest.TestCase):
             profiled = 100.0 * samples[tid] / samples_total
             print("  thread %d: CPU time %.1f%%, samples %.1f%%" % (tid, measured, profiled))
             self.assertLess(abs(measured - profiled), SHARE_TOLERANCE_PP, (tid, measured, profiled))
-            # Nearly all of the thread's samples are in spin()'s loop (the rest: the barrier, the
-            # thread's start and end), in the script, mostly on the loop's body.
-            everything = sum(s.count for s in run.stacks if s.tid == tid)
-            self.assertGreater(samples[tid], 0.95 * everything, (tid, samples[tid], everything))
-            by_line = {}
-            for stack in looping:
-                if stack.tid == tid:
-                    self.assertTrue(stack.frames[-1].file.endswith("parallel_threads.py"), stack)
-                    by_line[stack.frames[-1].line] = by_line.get(stack.frames[-1].line, 0) + stack.count
-            self.assertEqual(max(by_line, key=by_line.get),
-                             script_line("parallel_threads.py", "SPIN-LOOP"), by_line)
+        # Nearly all samples of the threads are in spin()'s loop (the rest: the start barrier,
+        # each thread's start and end), in the script, most of them on the loop's body.
+        everything = sum(s.count for s in run.stacks if s.tid in samples)
+        self.assertGreater(samples_total, 0.95 * everything, (samples_total, everything))
+        by_line = {}
+        for stack in looping:
+            self.assertTrue(stack.frames[-1].file.endswith("parallel_threads.py"), stack)
+            by_line[stack.frames[-1].line] = by_line.get(stack.frames[-1].line, 0) + stack.count
+        self.assertEqual(max(by_line, key=by_line.get),
+                         script_line("parallel_threads.py", "SPIN-LOOP"), by_line)
 
     def test_with_a_gil_process_of_the_same_version(self):
         twin_name = self.python.name[:-1]
