@@ -3,16 +3,29 @@ parallel, each profiled in its own share; and a free-threaded and a GIL process 
 minor profiled together in one run. STPROF_INTERPRETER names the free-threaded interpreter
 (debian-<suite>-<X.Y>t); its GIL twin is the same name without the "t"."""
 
+import contextlib
+import os
 import unittest
 
-from stprof_e2e import (Profiler, Target, interpreter_under_test, list_interpreters, run_profiled,
-                        script_line)
+from stprof_e2e import (Profiler, Target, counter, interpreter_under_test, list_interpreters,
+                        run_profiled, script_line)
 
 FREQUENCY = 999
 # Each thread's share of the samples must be within this many percentage points of its share of
 # the CPU time the threads measured themselves.
 SHARE_TOLERANCE_PP = 3.0
 THREADS = 8
+GIL_WAIT = "[off-CPU: GIL]"
+
+
+@contextlib.contextmanager
+def gil_turned_on():
+    """Targets started meanwhile run with their GIL enabled (PYTHON_GIL=1)."""
+    os.environ["PYTHON_GIL"] = "1"
+    try:
+        yield
+    finally:
+        del os.environ["PYTHON_GIL"]
 
 
 class FreeThreaded(unittest.TestCase):
@@ -51,6 +64,29 @@ class FreeThreaded(unittest.TestCase):
             by_line[stack.frames[-1].line] = by_line.get(stack.frames[-1].line, 0) + stack.count
         self.assertEqual(max(by_line, key=by_line.get),
                          script_line("parallel_threads.py", "SPIN-LOOP"), by_line)
+
+    def test_gil_turned_on_is_waited_for_and_held(self):
+        # Without PYTHON_GIL (test_wall.py): no GIL wait, and --gil keeps every sample.
+        with gil_turned_on():
+            waits = run_profiled(self.python, "gil_contention.py", 2, 3,
+                                 options=("--mode", "wall", "-F", 499))
+            gil_only = run_profiled(self.python, "gil_released.py", 2, options=("-F", 499, "-v", "--gil"))
+        for span in waits.result:
+            mine = [s for s in waits.stacks if s.tid == span["tid"]]
+            total = sum(s.count for s in mine)
+            waiting = sum(s.count for s in mine if s.functions[-1:] == [GIL_WAIT])
+            print("\n%s, PYTHON_GIL=1: thread %d waited for the GIL %.1f%% of %.3f s"
+                  % (self.python.name, span["tid"], 100.0 * waiting / total, total / 1e6))
+            self.assertGreater(waiting, 0.3 * total, (span, total, waiting))
+        # Hashing releases the GIL: those samples are dropped; the Python loop holds it: kept.
+        samples = {name: (sum(s.count for s in gil_only.stacks if s.tid == thread["tid"]),
+                          thread["cpu"] * 499) for name, thread in gil_only.result.items()}
+        print("%s, PYTHON_GIL=1, --gil: (samples, expected from CPU time) %s" % (self.python.name, samples))
+        kept, expected = samples["hash_without_gil"]
+        self.assertLess(kept, 0.2 * expected, samples)
+        self.assertGreater(counter(gil_only.stderr, "EXIT_NOT_GIL_HOLDER"), 0.5 * expected)
+        kept, expected = samples["spin_with_gil"]
+        self.assertGreater(kept, 0.7 * expected, samples)
 
     def test_with_a_gil_process_of_the_same_version(self):
         twin_name = self.python.name[:-1]

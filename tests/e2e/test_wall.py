@@ -163,7 +163,7 @@ class Wall(unittest.TestCase):
             self.assertGreater(not_running, 1 - running_at_most - 0.05, (time, span, steal))
             self.assertLess(not_running, 1 - running_at_least + 0.05, (time, span, steal))
             if self.python.free_threaded:
-                # No GIL to wait for: they wait for a CPU only, and no GIL wait is made up.
+                # Its GIL is disabled: they wait for a CPU only, and no GIL wait is made up.
                 self.assertEqual(time.by_reason["GIL"], 0, (time, span))
             else:
                 self.assertGreater(time.share({"GIL"}), 2 * time.share({"runqueue"}), (time, span))
@@ -195,12 +195,12 @@ class GilOnly(unittest.TestCase):
         samples, expected = everything["hash_without_gil"]
         self.assertGreater(samples, 0.7 * expected, everything)
         if self.python.free_threaded:
-            # There is no GIL: every sample is kept, and the run says why.
+            # Its GIL is disabled: every sample is kept, and the run says why.
             samples, expected = holding["hash_without_gil"]
             self.assertGreater(samples, 0.7 * expected, holding)
             self.assertEqual(counter(stderr, "EXIT_NOT_GIL_HOLDER"), 0, stderr)
-            self.assertRegex(stderr, r"warning: PID \d+ \(.*\) is free-threaded CPython 3\.\d+\.\d+, "
-                                     r"which has no GIL: --gil keeps all of its samples\n")
+            self.assertRegex(stderr, r"warning: PID \d+ \(.*\) is free-threaded CPython 3\.\d+\.\d+: "
+                                     r"--gil keeps all of its samples while its GIL is disabled")
             return
         samples, expected = holding["hash_without_gil"]
         self.assertLess(samples, 0.2 * expected, holding)

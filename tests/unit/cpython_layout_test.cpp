@@ -55,9 +55,10 @@ TEST(CPythonLayout, OtherMinorsKeepTheirGilWhateverTheRuntimesSize) {
 }
 
 // The free-threaded 3.13 layout is the GIL one with every offset into an object 16 bytes further
-// (PyObject's header: ob_tid, ob_flags, ob_mutex, ob_gc_bits, ob_ref_local, ob_ref_shared) and no
-// GIL; the numbers are tools/cpython-offsets/probe.c's for trixie's 3.13.5 built --disable-gil.
-TEST(CPythonLayout, FreeThreaded313MovesObjectFieldsAndHasNoGil) {
+// (PyObject's header: ob_tid, ob_flags, ob_mutex, ob_gc_bits, ob_ref_local, ob_ref_shared) and a
+// GIL that starts with `enabled`; the numbers are tools/cpython-offsets/probe.c's (and offsetof's
+// for the GIL's mutex) for trixie's 3.13.5 built --disable-gil.
+TEST(CPythonLayout, FreeThreaded313MovesObjectFieldsAndItsGilCanBeOff) {
   Result<CPythonLayout> built = layout_for(PythonVersion{3, 13, 5}, PythonBuild::kFreeThreaded);
   ASSERT_TRUE(built) << built.error().message;
   const CPythonLayout& l = *built;
@@ -86,10 +87,14 @@ TEST(CPythonLayout, FreeThreaded313MovesObjectFieldsAndHasNoGil) {
   EXPECT_EQ(l.walker.tstate_thread_id, gil.walker.tstate_thread_id);
   EXPECT_EQ(l.walker.frame_instr, gil.walker.frame_instr);
   EXPECT_EQ(l.runtime_interpreters_head, gil.runtime_interpreters_head);
-  EXPECT_EQ(l.runtime_gil, 0u);
-  EXPECT_EQ(l.walker.gil_size, 0u);
-  EXPECT_TRUE(l.walker.flags & STPROF_PROCESS_NO_GIL);
-  EXPECT_FALSE(gil.walker.flags & STPROF_PROCESS_NO_GIL);
+  EXPECT_EQ(l.runtime_gil, 112704u + 7760);  // _main_interpreter._gil
+  EXPECT_EQ(l.walker.gil_size, 216u);
+  EXPECT_EQ(l.walker.gil_enabled, 0u);
+  EXPECT_EQ(l.walker.gil_last_holder, 16u);
+  EXPECT_EQ(l.walker.gil_locked, 24u);
+  EXPECT_EQ(l.walker.gil_mutex_owner, 88u + 8);
+  EXPECT_TRUE(l.walker.flags & STPROF_PROCESS_FREE_THREADED);
+  EXPECT_FALSE(gil.walker.flags & STPROF_PROCESS_FREE_THREADED);
 }
 
 TEST(CPythonLayout, FreeThreadedBuildsOfOtherMinorsAreNamedUnsupported) {

@@ -35,6 +35,7 @@ const std::vector<Member> kTrixie313 = {
     {"interpreter_state.size", 48, 194976},
     {"interpreter_state.threads_head", 72, 7344},
     {"interpreter_state.gil_runtime_state", 120, 7752},
+    {"interpreter_state.gil_runtime_state_enabled", 128, 0},  // free-threaded builds only
     {"interpreter_state.gil_runtime_state_locked", 136, 7768},
     {"interpreter_state.gil_runtime_state_holder", 144, 7760},
     {"thread_state.next", 168, 8},
@@ -365,10 +366,19 @@ TEST(DebugOffsets, FreeThreadedTableLeavesTheFreeThreadedLayoutUnchanged) {
   Result<void> applied = apply_debug_offsets(kV313, table_313t(), layout);
   ASSERT_TRUE(applied) << applied.error().message;
   EXPECT_EQ(differences(expected, layout), "");
-  // No GIL, whatever the table says of the disabled one; the code epoch of its size is kept.
-  EXPECT_EQ(layout.runtime_gil, 0u);
-  EXPECT_TRUE(layout.walker.flags & STPROF_PROCESS_NO_GIL);
+  // Its GIL where the table puts it, `enabled` first; the code epoch of its size is kept.
+  EXPECT_EQ(layout.runtime_gil, 112704u + 7760);
+  EXPECT_EQ(layout.walker.gil_enabled, 0);
+  EXPECT_EQ(layout.walker.gil_last_holder, 16);
+  EXPECT_EQ(layout.walker.gil_locked, 24);
+  EXPECT_TRUE(layout.walker.flags & STPROF_PROCESS_FREE_THREADED);
   EXPECT_EQ(layout.walker.interp_code_epoch, 20092);
+
+  // An `enabled` outside the GIL: the GIL is unknown (all samples kept), the process profiled.
+  Table table = table_313t();
+  set_member(table, "interpreter_state.gil_runtime_state_enabled", 216);
+  ASSERT_TRUE(apply_debug_offsets(kV313, table, layout));
+  EXPECT_EQ(layout.runtime_gil, 0u);
 }
 
 TEST(DebugOffsets, TableOfTheOtherBuildIsAnError) {

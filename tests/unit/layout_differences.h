@@ -61,6 +61,8 @@ inline std::vector<std::pair<std::string, int64_t>> fields_of(const CPythonLayou
       {"walker.gil_size", w.gil_size},
       {"walker.gil_locked", w.gil_locked},
       {"walker.gil_last_holder", w.gil_last_holder},
+      {"walker.gil_mutex_owner", w.gil_mutex_owner},
+      {"walker.gil_enabled", w.gil_enabled},
       {"runtime_interpreters_head", l.runtime_interpreters_head},
       {"runtime_gil", l.runtime_gil},
       {"code_filename", l.code_filename},

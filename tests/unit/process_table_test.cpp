@@ -67,8 +67,9 @@ TEST_F(ProcessTableTest, AllPythonRegistersEveryPythonProcessAndNothingElse) {
   EXPECT_EQ(system_.inspections(fake::System::kSelf), 0) << "the profiler never profiles itself";
 }
 
-// A free-threaded process has no GIL: registered flagged so (the sampler keeps all of its samples
-// under --gil), and with --gil one warning line says so; GIL processes get none.
+// A free-threaded process is registered flagged so (the sampler keeps all of its samples under
+// --gil while its GIL is disabled), and with --gil one warning line says so; GIL processes get
+// none.
 TEST_F(ProcessTableTest, FreeThreadedProcessUnderGilOnlyIsRegisteredWithAWarning) {
   system_.start_python(100, "python3.13t", 13);
   Result<CPythonLayout> free_threaded = layout_for(PythonVersion{3, 13, 0}, PythonBuild::kFreeThreaded);
@@ -78,12 +79,11 @@ TEST_F(ProcessTableTest, FreeThreadedProcessUnderGilOnlyIsRegisteredWithAWarning
   ProcessTable& table = start({}, true);
   EXPECT_EQ(table.profiled_count(), 2u);
   ASSERT_EQ(warnings_.size(), 1u);
-  EXPECT_EQ(warnings_[0], "PID 100 (python3.13t) is free-threaded CPython 3.13.0, which has no GIL: "
-                          "--gil keeps all of its samples");
-  EXPECT_TRUE(sampler_->registered.at(100).flags & STPROF_PROCESS_NO_GIL);
-  EXPECT_FALSE(sampler_->registered.at(101).flags & STPROF_PROCESS_NO_GIL);
-  EXPECT_EQ(sampler_->registered.at(100).gil_addr, 0u);
-  EXPECT_NE(sampler_->registered.at(101).gil_addr, 0u);
+  EXPECT_EQ(warnings_[0], "PID 100 (python3.13t) is free-threaded CPython 3.13.0: --gil keeps all of "
+                          "its samples while its GIL is disabled (unless PYTHON_GIL=1 or a C "
+                          "extension enables it)");
+  EXPECT_TRUE(sampler_->registered.at(100).flags & STPROF_PROCESS_FREE_THREADED);
+  EXPECT_FALSE(sampler_->registered.at(101).flags & STPROF_PROCESS_FREE_THREADED);
 
   start({}, false);  // without --gil, nothing to say
   EXPECT_TRUE(warnings_.empty()) << warnings_[0];

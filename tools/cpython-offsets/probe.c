@@ -117,6 +117,10 @@ int main(void) {
   P("gil_locked_size", sizeof(((struct _gil_runtime_state *)0)->locked));
   P("gil_last_holder", offsetof(struct _gil_runtime_state, last_holder));
   P("gil_last_holder_size", sizeof(((struct _gil_runtime_state *)0)->last_holder));
+  P("gil_mutex", offsetof(struct _gil_runtime_state, mutex)); /* + 8: glibc's __owner */
+#ifdef Py_GIL_DISABLED
+  P("gil_enabled", offsetof(struct _gil_runtime_state, enabled));
+#endif
 
   /* ---- current frame ---- */
 #if PY_VERSION_HEX < 0x030B0000

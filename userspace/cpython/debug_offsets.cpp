@@ -38,8 +38,9 @@ namespace {
 //                                  interpreter is) + interpreter_state.gil_runtime_state
 //   walker.gil_locked              interpreter_state.gil_runtime_state_locked - gil_runtime_state
 //   walker.gil_last_holder         interpreter_state.gil_runtime_state_holder - gil_runtime_state
-//                                  (all three, or no GIL: see take_gil; none in a free-threaded
-//                                  build)
+//                                  (all three, or no GIL: see take_gil)
+//   walker.gil_enabled             interpreter_state.gil_runtime_state_enabled (free-threaded
+//                                  builds; 3.13 publishes it as an offset into the GIL)
 // Which stay static (layout.cpp): walker.cframe_current_frame (-1), instr_kind,
 // owner_first_non_python, code_pointer_mask, code_fingerprint/code_fingerprint_size (checked:
 // code_object.argcount, firstlineno, filename, name and qualname must be where the window
@@ -68,6 +69,7 @@ struct TableDescription {
   uint16_t tstate_interp;
   uint16_t interp_size;
   uint16_t interp_gil;         // gil_runtime_state: PyInterpreterState._gil
+  uint16_t interp_gil_enabled; // gil_runtime_state_enabled: in _gil (free-threaded builds)
   uint16_t interp_gil_locked;  // gil_runtime_state_locked: PyInterpreterState._gil.locked
   uint16_t interp_gil_holder;  // gil_runtime_state_holder: PyInterpreterState._gil.last_holder
   uint16_t interp_code_object_generation;
@@ -108,6 +110,7 @@ constexpr TableDescription kTable313 = {
     .tstate_interp = 176,
     .interp_size = 48,
     .interp_gil = 120,
+    .interp_gil_enabled = 128,
     .interp_gil_locked = 136,
     .interp_gil_holder = 144,
     .interp_code_object_generation = 0,
@@ -146,6 +149,7 @@ constexpr TableDescription kTable314 = {
     .tstate_interp = 200,
     .interp_size = 48,
     .interp_gil = 128,
+    .interp_gil_enabled = 136,
     .interp_gil_locked = 144,
     .interp_gil_holder = 152,
     .interp_code_object_generation = 160,
@@ -184,6 +188,7 @@ constexpr TableDescription kTable315 = {
     .tstate_interp = 200,
     .interp_size = 48,
     .interp_gil = 128,
+    .interp_gil_enabled = 136,
     .interp_gil_locked = 144,
     .interp_gil_holder = 152,
     .interp_code_object_generation = 160,
@@ -292,6 +297,7 @@ void take_gil(const TableDescription& d, std::span<const uint8_t> table, CPython
   uint64_t gil = u64_at(table, d.interp_gil);
   uint64_t locked = u64_at(table, d.interp_gil_locked);
   uint64_t holder = u64_at(table, d.interp_gil_holder);
+  uint64_t enabled = u64_at(table, d.interp_gil_enabled);  // already an offset into the GIL
   // Each field of the GIL at `at` in PyInterpreterState, `size` bytes: inside the GIL.
   auto in_gil = [&](uint64_t at, uint64_t size) {
     return at >= gil && at - gil <= w.gil_size && size <= w.gil_size - (at - gil);
@@ -300,6 +306,7 @@ void take_gil(const TableDescription& d, std::span<const uint8_t> table, CPython
   bool fits = w.gil_size > 0 && interp_size > 0 && runtime_size > interp_size && gil > 0 &&
               interp_size >= w.gil_size && gil <= interp_size - w.gil_size &&
               in_gil(locked, sizeof(int32_t)) && in_gil(holder, sizeof(uint64_t)) &&
+              (layout.build == PythonBuild::kGil || in_gil(gil + enabled, sizeof(int32_t))) &&
               gil <= std::numeric_limits<uint32_t>::max() &&
               main <= std::numeric_limits<uint32_t>::max() - gil;
   if (!fits) {
@@ -309,6 +316,7 @@ void take_gil(const TableDescription& d, std::span<const uint8_t> table, CPython
   layout.runtime_gil = static_cast<uint32_t>(main + gil);
   w.gil_locked = static_cast<uint16_t>(locked - gil);
   w.gil_last_holder = static_cast<uint16_t>(holder - gil);
+  if (layout.build == PythonBuild::kFreeThreaded) w.gil_enabled = static_cast<uint16_t>(enabled);
 }
 
 }  // namespace
@@ -385,7 +393,7 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
          out.unicode_compact_data);
   if (t.error()) return make_error(*t.error());
   take_code_epoch(*d, table, out);
-  if (out.build == PythonBuild::kGil) take_gil(*d, table, out);
+  take_gil(*d, table, out);
 
   // The sampler reads one window per frame: it must reach the end of the furthest field
   // (previous, executable and instr_ptr are 8-byte pointers, owner a char).

@@ -266,9 +266,7 @@ CPythonLayout layout_315() {
 // Free-threaded builds (Py_GIL_DISABLED, Include/object.h): PyObject's header is 32 bytes, not
 // 16 (ob_tid, ob_flags, ob_mutex, ob_gc_bits, ob_ref_local and ob_ref_shared come before
 // ob_type), so every offset into an object moves by 16; the thread, interpreter and frame
-// structs keep their fields' offsets. There is no GIL to hold: struct _gil_runtime_state exists
-// but stays disabled (unless PYTHON_GIL=1 or a C extension re-enables it, which the profiler
-// does not follow), so the process is flagged STPROF_PROCESS_NO_GIL and has no GIL address.
+// structs keep their fields' offsets.
 constexpr uint16_t kFreeThreadedHeaderGrowth = 16;
 
 void grow_object_header(CPythonLayout& l, uint16_t by) {
@@ -282,16 +280,24 @@ void grow_object_header(CPythonLayout& l, uint16_t by) {
   if (l.walker.code_serial) l.walker.code_serial += by;
 }
 
-void without_gil(CPythonLayout& l) {
-  l.runtime_gil = 0;
-  l.runtime_gil_probed_size = 0;
-  l.walker.gil_size = l.walker.gil_locked = l.walker.gil_last_holder = 0;
-  l.walker.gil_mutex_owner = 0;
-  l.walker.flags |= STPROF_PROCESS_NO_GIL;
+// The GIL of a free-threaded build (Include/internal/pycore_gil.h) starts with `int enabled`,
+// 0 while it is disabled (the default; PYTHON_GIL=1, -X gil=1 or a C extension not marked
+// free-threading safe turns it on), which moves the rest of struct _gil_runtime_state by 8:
+// last_holder at 16, locked at 24, mutex at 88 (its glibc __owner at 96), 216 bytes.
+void set_switchable_gil(CPythonLayout& l, uint32_t runtime_gil) {
+  set_gil(l, runtime_gil);
+  l.walker.gil_size = 216;
+  l.walker.gil_enabled = 0;
+  l.walker.gil_last_holder = 16;
+  l.walker.gil_locked = 24;
+  l.walker.gil_mutex_owner = 88 + 8;
+  l.walker.flags |= STPROF_PROCESS_FREE_THREADED;
 }
 
 // CPython 3.13 free-threaded: the 3.13 layout with the larger object header (PyCodeObject,
-// Include/cpython/code.h, has no field of its own in these builds) and no GIL. The code epoch,
+// Include/cpython/code.h, has no field of its own in these builds) and a GIL that is mostly
+// disabled: _PyRuntime._main_interpreter._gil at 112704 + 7760 (pycore_runtime.h,
+// pycore_interp.h; debug_offsets.cpp takes the target's own). The code epoch,
 // func_state.next_version, is at 20092 of a 215616-byte PyInterpreterState (pycore_interp.h:
 // the free-threaded state holds mimalloc heaps, QSBR and the reference-count pools). Probed on
 // Debian trixie's 3.13.5 built with --disable-gil (equal to its _Py_DebugOffsets).
@@ -302,7 +308,7 @@ CPythonLayout layout_313t() {
   l.walker.interp_code_epoch = 20092;
   l.code_epoch_interp_sizes[0] = 215616;  // 3.13.5
   l.code_epoch_interp_sizes[1] = 0;
-  without_gil(l);
+  set_switchable_gil(l, 120464);
   return l;
 }
 

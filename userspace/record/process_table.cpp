@@ -154,7 +154,8 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
 
   if (gil_only_ && python.layout.build == PythonBuild::kFreeThreaded) {
     warnings.push_back("PID " + std::to_string(pid) + " (" + python.comm + ") is free-threaded CPython " +
-                       python.version.to_string() + ", which has no GIL: --gil keeps all of its samples");
+                       python.version.to_string() + ": --gil keeps all of its samples while its GIL is "
+                       "disabled (unless PYTHON_GIL=1 or a C extension enables it)");
   }
 
   TrackedProcess tracked;

@@ -45,8 +45,9 @@ class ProcessTable {
   using Warnings = std::vector<std::string>;  // one line per process that cannot be profiled
 
   // code_free_uprobe: whether 3.8-3.12 processes get a uprobe counting their code frees.
-  // gil_only: the run keeps only samples of threads holding the GIL (--gil), so each process
-  // without a GIL (a free-threaded build, where all are kept) gets a warning line saying so.
+  // gil_only: the run keeps only samples of threads holding the GIL (--gil), so each
+  // free-threaded process (whose samples are all kept while its GIL is disabled) gets a warning
+  // line saying so.
   // The sampler was started with exec_registration(filter).
   ProcessTable(SamplerControl& sampler, ProcessSource& system, TargetFilter filter,
                bool code_free_uprobe, bool gil_only = false);
