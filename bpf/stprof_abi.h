@@ -135,7 +135,7 @@ struct stprof_process {
   __u8 code_epoch_size;         /* its size: 4 or 8 */
   __u8 flags; /* enum stprof_process_flags */
   /* The main interpreter's GIL, struct _gil_runtime_state (--gil, and the [off-CPU: GIL]
-   * reason): its absolute address in the target (0: unknown, e.g. a free-threaded build), its
+   * reason): its absolute address in the target (0: unknown), its
    * size in bytes (its mutex and condition variables are inside: a futex wait on an address in
    * it is a wait for the GIL), and where in it `locked` (an int) and `last_holder` (the
    * PyThreadState* that took it last) are. Held by tstate T: locked != 0 && last_holder == T. */
@@ -146,6 +146,9 @@ struct stprof_process {
   /* Where in it the owner's TID of its mutex is (glibc's pthread_mutex_t.__data.__owner): a
    * thread preempted while it owns the mutex is inside take_gil or drop_gil. 0: unknown. */
   __u16 gil_mutex_owner;
+  /* STPROF_PROCESS_FREE_THREADED: where in it `enabled` (an int) is. */
+  __u16 gil_enabled;
+  __u16 pad[3];
 };
 
 enum stprof_process_flags {
@@ -158,6 +161,12 @@ enum stprof_process_flags {
    * it in a child: the uprobe counts for one process only; the exec program keeps what
    * python_images says. */
   STPROF_PROCESS_CODE_FREES = 2,
+  /* Set by userspace for a free-threaded build: its GIL is in force only while its `enabled`
+   * is non-zero (PYTHON_GIL=1, -X gil=1, or a C extension not marked free-threading safe turns
+   * it on); while it is not, or when the GIL is unknown (gil_addr 0), every thread counts as
+   * holding it for --gil. Nobody waits for a disabled GIL, so no off-CPU time is called a wait
+   * for it then. Kept across fork and exec like the rest of the layout. */
+  STPROF_PROCESS_FREE_THREADED = 4,
 };
 
 /* Kernel frames recorded per stack with --kernel (the kernel's own default limit,
@@ -408,7 +417,7 @@ static inline __u64 stprof_hash_frame(__u64 h, const struct stprof_frame *f) {
 }
 
 #ifdef __cplusplus
-static_assert(sizeof(struct stprof_process) == 80, "stprof_process layout");
+static_assert(sizeof(struct stprof_process) == 88, "stprof_process layout");
 static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 static_assert(sizeof(struct stprof_chunk_key) == 16, "stprof_chunk_key layout");
 static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
@@ -419,7 +428,7 @@ static_assert(sizeof(struct stprof_event) == 32, "stprof_event layout");
 static_assert(sizeof(struct stprof_image_key) == 24, "stprof_image_key layout");
 static_assert(sizeof(struct stprof_thread_dump) == 24, "stprof_thread_dump layout");
 #else
-_Static_assert(sizeof(struct stprof_process) == 80, "stprof_process layout");
+_Static_assert(sizeof(struct stprof_process) == 88, "stprof_process layout");
 _Static_assert(sizeof(struct stprof_frame) == 16, "stprof_frame layout");
 _Static_assert(sizeof(struct stprof_chunk) == 8 + 16 * STPROF_CHUNK_FRAMES, "stprof_chunk layout");
 _Static_assert(sizeof(struct stprof_count_key) == 24, "stprof_count_key layout");

@@ -124,11 +124,20 @@ static __always_inline __u64 code_epoch_addr(const struct stprof_process *proc,
   return interp ? interp + proc->interp_code_epoch : 0;
 }
 
-/* Whether `tstate` holds its process's GIL (see stprof_process.gil_addr); false when the GIL is
- * unknown or unreadable. */
+/* Whether `tstate` holds its process's GIL (see stprof_process.gil_addr): always in a
+ * free-threaded process whose GIL is disabled or unknown (its threads run as if each held it);
+ * otherwise false when the GIL is unknown or unreadable. */
 static __always_inline bool holds_gil(const struct stprof_process *proc, __u64 tstate) {
+  __s32 enabled = 0;
   __u32 locked = 0;
   __u64 holder = 0;
+  if (proc->flags & STPROF_PROCESS_FREE_THREADED) {
+    if (!proc->gil_addr) return true;
+    if (STPROF_READ_USER(&enabled, sizeof(enabled), (const void *)(proc->gil_addr + proc->gil_enabled))) {
+      return false;
+    }
+    if (!enabled) return true;
+  }
   if (!proc->gil_addr) return false;
   if (STPROF_READ_USER(&locked, sizeof(locked), (const void *)(proc->gil_addr + proc->gil_locked)) ||
       read_user_u64(&holder, proc->gil_addr + proc->gil_last_holder)) {

@@ -51,6 +51,11 @@ class Interpreter:
     def has_qualname(self):
         return self.version >= (3, 11)
 
+    @property
+    def free_threaded(self):
+        """A --disable-gil build: its executable is python3.Xt (tools/provision-interpreters)."""
+        return os.path.basename(self.path).endswith("t")
+
 
 def list_interpreters():
     tool = os.path.join(SOURCE_DIR, "tools", "provision-interpreters")

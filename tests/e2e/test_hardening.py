@@ -145,6 +145,10 @@ class CodeChurn(unittest.TestCase):
         # The code epoch counts code objects made: each generated function moves it.
         self.churn(loaded("debian-trixie-3.13"))
 
+    def test_freed_and_reallocated_code_is_never_named_wrong_313t(self):
+        # Free-threaded: its own code epoch offset, and code objects freed late (QSBR).
+        self.churn(loaded("debian-trixie-3.13t"))
+
     def test_freed_and_reallocated_code_is_never_named_wrong_314_315(self):
         # The code epoch counts code objects freed (_code_object_generation).
         self.churn(loaded("debian-sid-3.14"))
@@ -282,6 +286,10 @@ class FrameStorm(unittest.TestCase):
     def test_stacks_are_prefixes_of_the_true_chain_313(self):
         # 3.13: offsets from _Py_DebugOffsets, frames with an owner field and C-stack shims.
         self.storm(loaded("debian-trixie-3.13"))
+
+    def test_stacks_are_prefixes_of_the_true_chain_313t(self):
+        # Free-threaded: the same frame layout as 3.13 behind a larger object header.
+        self.storm(loaded("debian-trixie-3.13t"))
 
 
 class ManyStacks(unittest.TestCase):

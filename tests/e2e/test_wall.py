@@ -162,7 +162,13 @@ class Wall(unittest.TestCase):
             not_running = time.share({"GIL", "runqueue"})
             self.assertGreater(not_running, 1 - running_at_most - 0.05, (time, span, steal))
             self.assertLess(not_running, 1 - running_at_least + 0.05, (time, span, steal))
-            self.assertGreater(time.share({"GIL"}), 2 * time.share({"runqueue"}), (time, span))
+            if self.python.free_threaded:
+                # Its GIL is disabled: they wait for a CPU only, and no GIL wait is made up.
+                self.assertEqual(time.by_reason["GIL"], 0, (time, span))
+            else:
+                self.assertGreater(time.share({"GIL"}), 2 * time.share({"runqueue"}), (time, span))
+        if self.python.free_threaded:
+            return
         # One GIL: together they ran Python code at most the whole time, never two at once.
         running = sum(t.by_reason[None] for t, _ in times)
         lifetime = 1e6 * (min(s["end"] for _, s in times) - max(s["start"] for _, s in times))
@@ -188,6 +194,14 @@ class GilOnly(unittest.TestCase):
         # hashlib hashes a large buffer without the GIL: on the CPU, not holding it.
         samples, expected = everything["hash_without_gil"]
         self.assertGreater(samples, 0.7 * expected, everything)
+        if self.python.free_threaded:
+            # Its GIL is disabled: every sample is kept, and the run says why.
+            samples, expected = holding["hash_without_gil"]
+            self.assertGreater(samples, 0.7 * expected, holding)
+            self.assertEqual(counter(stderr, "EXIT_NOT_GIL_HOLDER"), 0, stderr)
+            self.assertRegex(stderr, r"warning: PID \d+ \(.*\) is free-threaded CPython 3\.\d+\.\d+: "
+                                     r"--gil keeps all of its samples while its GIL is disabled")
+            return
         samples, expected = holding["hash_without_gil"]
         self.assertLess(samples, 0.2 * expected, holding)
         self.assertGreater(counter(stderr, "EXIT_NOT_GIL_HOLDER"), 0.5 * expected, stderr)

@@ -69,16 +69,18 @@ std::optional<std::pair<std::string, PythonBinary>> runtime_binary(const Interpr
   return std::nullopt;
 }
 
-// The static layout of `version`, with what tools/cpython-offsets/probe.c printed for patch
-// releases that differ from the one the static layout was probed at.
-CPythonLayout static_layout_of_release(const PythonVersion& version) {
-  CPythonLayout layout = static_layout(version);
+// The static layout of `version` built as `build`, with what tools/cpython-offsets/probe.c
+// printed for patch releases that differ from the one the static layout was probed at.
+CPythonLayout static_layout_of_release(const PythonVersion& version, PythonBuild build) {
+  CPythonLayout layout = static_layout(version, build);
+  if (build == PythonBuild::kFreeThreaded) return layout;
   if (version.to_string() == "3.13.0") layout.runtime_gil = 96104;  // 3.13.5: 96152
   return layout;
 }
 
 TEST(DebugOffsetsInRealInterpreters, LeaveTheStaticLayoutUnchanged) {
-  std::set<std::string> required = {"debian-trixie-3.13", "debian-sid-3.14", "debian-sid-3.15"};
+  std::set<std::string> required = {"debian-trixie-3.13", "debian-sid-3.14", "debian-sid-3.15",
+                                    "debian-trixie-3.13t"};
   for (const Interpreter& i : listed_interpreters()) {
     int major = 0, minor = 0;
     if (std::sscanf(i.version.c_str(), "%d.%d", &major, &minor) != 2 || major != 3 || minor < 13) {
@@ -97,16 +99,20 @@ TEST(DebugOffsetsInRealInterpreters, LeaveTheStaticLayoutUnchanged) {
     ASSERT_EQ(binary.debug_offsets.size(), debug_offsets_size(*binary.version))
         << "the _Py_DebugOffsets bytes were not read from the file";
 
-    CPythonLayout layout = static_layout(*binary.version);
+    // A free-threaded build is named with a "t" (python3.13t) and says so in its table.
+    PythonBuild build = debug_offsets_build(binary.debug_offsets);
+    EXPECT_EQ(build == PythonBuild::kFreeThreaded, i.name.back() == 't');
+    CPythonLayout layout = static_layout(*binary.version, build);
     Result<void> applied = apply_debug_offsets(*binary.version, binary.debug_offsets, layout);
     ASSERT_TRUE(applied) << applied.error().message;
-    EXPECT_EQ(differences(static_layout_of_release(*binary.version), layout), "")
+    EXPECT_EQ(differences(static_layout_of_release(*binary.version, build), layout), "")
         << "fields where the target's _Py_DebugOffsets differs from cpython/layout.cpp";
     std::printf("%s: _Py_DebugOffsets in %s checked\n", i.name.c_str(), file.c_str());
   }
   for (const std::string& name : required) {
     ADD_FAILURE() << "interpreter " << name << " is not provisioned: run "
-                  << "tools/provision-interpreters (as root) to build the Debian roots";
+                  << "tools/provision-interpreters (as root) to build the Debian roots and the "
+                  << "free-threaded interpreters";
   }
 }
 

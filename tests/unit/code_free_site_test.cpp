@@ -29,7 +29,7 @@ FakeProcessMemory memory_with_dealloc(uint64_t dealloc) {
   std::vector<uint8_t> slot(sizeof(dealloc));
   std::memcpy(slot.data(), &dealloc, sizeof(dealloc));
   FakeProcessMemory memory;
-  memory.add(kCodeType + kTypeDeallocOffset, slot);
+  memory.add(kCodeType + CPythonLayout{}.type_dealloc, slot);
   return memory;
 }
 

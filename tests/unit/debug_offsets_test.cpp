@@ -35,6 +35,7 @@ const std::vector<Member> kTrixie313 = {
     {"interpreter_state.size", 48, 194976},
     {"interpreter_state.threads_head", 72, 7344},
     {"interpreter_state.gil_runtime_state", 120, 7752},
+    {"interpreter_state.gil_runtime_state_enabled", 128, 0},  // free-threaded builds only
     {"interpreter_state.gil_runtime_state_locked", 136, 7768},
     {"interpreter_state.gil_runtime_state_holder", 144, 7760},
     {"thread_state.next", 168, 8},
@@ -324,13 +325,71 @@ TEST(DebugOffsets, WrongMinorIsAnError) {
   EXPECT_FALSE(apply_313_error(table));
 }
 
-TEST(DebugOffsets, FreeThreadedIsAnError) {
+// What tools/cpython-offsets/probe.c printed for trixie's 3.13.5 built with --disable-gil: the
+// members whose values differ from the GIL build's (the object header is 16 bytes larger).
+const std::vector<std::pair<const char*, uint64_t>> kTrixie313t = {
+    {"runtime_state.size", 112704 + 215616},
+    {"interpreter_state.size", 215616},
+    {"interpreter_state.gil_runtime_state", 7760},
+    {"interpreter_state.gil_runtime_state_locked", 7784},
+    {"interpreter_state.gil_runtime_state_holder", 7776},
+    {"code_object.filename", 128},
+    {"code_object.name", 136},
+    {"code_object.qualname", 144},
+    {"code_object.linetable", 152},
+    {"code_object.firstlineno", 84},
+    {"code_object.argcount", 68},
+    {"code_object.co_code_adaptive", 216},
+    {"bytes_object.ob_size", 32},
+    {"bytes_object.ob_sval", 48},
+    {"unicode_object.state", 48},
+    {"unicode_object.length", 32},
+    {"unicode_object.asciiobject_size", 56},
+};
+
+Table table_313t() {
   Table table = table_313();
-  put_u64(table, 16, 1);
-  std::optional<std::string> error = apply_313_error(table);
-  ASSERT_TRUE(error) << "a free-threaded table was accepted";
+  put_u64(table, 16, 1);  // free_threaded
+  for (const auto& [name, value] : kTrixie313t) set_member(table, name, value);
+  return table;
+}
+
+TEST(DebugOffsets, TheBuildIsTheTablesFreeThreadedMember) {
+  EXPECT_EQ(debug_offsets_build(table_313()), PythonBuild::kGil);
+  EXPECT_EQ(debug_offsets_build(table_313t()), PythonBuild::kFreeThreaded);
+  EXPECT_EQ(debug_offsets_build(Table(16, 0xff)), PythonBuild::kGil);  // too short to say
+}
+
+TEST(DebugOffsets, FreeThreadedTableLeavesTheFreeThreadedLayoutUnchanged) {
+  const CPythonLayout expected = static_layout(kV313, PythonBuild::kFreeThreaded);
+  CPythonLayout layout = expected;
+  Result<void> applied = apply_debug_offsets(kV313, table_313t(), layout);
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(differences(expected, layout), "");
+  // Its GIL where the table puts it, `enabled` first; the code epoch of its size is kept.
+  EXPECT_EQ(layout.runtime_gil, 112704u + 7760);
+  EXPECT_EQ(layout.walker.gil_enabled, 0);
+  EXPECT_EQ(layout.walker.gil_last_holder, 16);
+  EXPECT_EQ(layout.walker.gil_locked, 24);
+  EXPECT_TRUE(layout.walker.flags & STPROF_PROCESS_FREE_THREADED);
+  EXPECT_EQ(layout.walker.interp_code_epoch, 20092);
+
+  // An `enabled` outside the GIL: the GIL is unknown (all samples kept), the process profiled.
+  Table table = table_313t();
+  set_member(table, "interpreter_state.gil_runtime_state_enabled", 216);
+  ASSERT_TRUE(apply_debug_offsets(kV313, table, layout));
+  EXPECT_EQ(layout.runtime_gil, 0u);
+}
+
+TEST(DebugOffsets, TableOfTheOtherBuildIsAnError) {
+  std::optional<std::string> error = apply_313_error(table_313t());  // onto the GIL layout
+  ASSERT_TRUE(error) << "a free-threaded table was applied to a GIL layout";
   EXPECT_NE(error->find("free-threaded"), std::string::npos) << *error;
-  EXPECT_NE(error->find("not supported"), std::string::npos) << *error;
+
+  const CPythonLayout free_threaded = static_layout(kV313, PythonBuild::kFreeThreaded);
+  CPythonLayout layout = free_threaded;
+  EXPECT_FALSE(apply_debug_offsets(kV313, table_313(), layout)) << "a GIL table on a free-threaded layout";
+  EXPECT_EQ(differences(free_threaded, layout), "");
 }
 
 TEST(DebugOffsets, ValueTooLargeForItsFieldIsAnError) {

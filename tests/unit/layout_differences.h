@@ -15,9 +15,11 @@
 
 namespace stprof {
 
-// The layout cpython/layout.cpp holds for `version` (a test failure if there is none).
-inline CPythonLayout static_layout(const PythonVersion& version) {
-  Result<CPythonLayout> layout = layout_for(version);
+// The layout cpython/layout.cpp holds for `version` built as `build` (a test failure if there is
+// none).
+inline CPythonLayout static_layout(const PythonVersion& version,
+                                   PythonBuild build = PythonBuild::kGil) {
+  Result<CPythonLayout> layout = layout_for(version, build);
   EXPECT_TRUE(layout.ok()) << layout.error().message;
   return layout.ok() ? *layout : CPythonLayout{};
 }
@@ -26,6 +28,8 @@ inline CPythonLayout static_layout(const PythonVersion& version) {
 inline std::vector<std::pair<std::string, int64_t>> fields_of(const CPythonLayout& l) {
   const stprof_process& w = l.walker;
   return {
+      {"build", static_cast<int64_t>(l.build)},
+      {"walker.flags", w.flags},
       {"walker.interpreters_head_addr", static_cast<int64_t>(w.interpreters_head_addr)},
       {"walker.code_pointer_mask", static_cast<int64_t>(w.code_pointer_mask)},
       {"walker.interp_next", w.interp_next},
@@ -57,6 +61,8 @@ inline std::vector<std::pair<std::string, int64_t>> fields_of(const CPythonLayou
       {"walker.gil_size", w.gil_size},
       {"walker.gil_locked", w.gil_locked},
       {"walker.gil_last_holder", w.gil_last_holder},
+      {"walker.gil_mutex_owner", w.gil_mutex_owner},
+      {"walker.gil_enabled", w.gil_enabled},
       {"runtime_interpreters_head", l.runtime_interpreters_head},
       {"runtime_gil", l.runtime_gil},
       {"code_filename", l.code_filename},
@@ -71,6 +77,7 @@ inline std::vector<std::pair<std::string, int64_t>> fields_of(const CPythonLayou
       {"unicode_state", l.unicode_state},
       {"unicode_ascii_data", l.unicode_ascii_data},
       {"unicode_compact_data", l.unicode_compact_data},
+      {"type_dealloc", l.type_dealloc},
   };
 }
 

@@ -36,9 +36,9 @@ void retry_until_settled(ProcessTable& table) {
 class ProcessTableTest : public ::testing::Test {
  protected:
   // The table as `filter` makes it, started on the fake host.
-  ProcessTable& start(TargetFilter filter = {}) {
+  ProcessTable& start(TargetFilter filter = {}, bool gil_only = false) {
     sampler_ = std::make_unique<fake::Sampler>(ProcessTable::exec_registration(filter));
-    table_ = std::make_unique<ProcessTable>(*sampler_, system_, std::move(filter), true);
+    table_ = std::make_unique<ProcessTable>(*sampler_, system_, std::move(filter), true, gil_only);
     warnings_ = table_->start();
     return *table_;
   }
@@ -65,6 +65,28 @@ TEST_F(ProcessTableTest, AllPythonRegistersEveryPythonProcessAndNothingElse) {
   EXPECT_EQ(table.find(100)->info.comm, "python3");
   EXPECT_EQ(table.find(101), nullptr);
   EXPECT_EQ(system_.inspections(fake::System::kSelf), 0) << "the profiler never profiles itself";
+}
+
+// A free-threaded process is registered flagged so (the sampler keeps all of its samples under
+// --gil while its GIL is disabled), and with --gil one warning line says so; GIL processes get
+// none.
+TEST_F(ProcessTableTest, FreeThreadedProcessUnderGilOnlyIsRegisteredWithAWarning) {
+  system_.start_python(100, "python3.13t", 13);
+  Result<CPythonLayout> free_threaded = layout_for(PythonVersion{3, 13, 0}, PythonBuild::kFreeThreaded);
+  ASSERT_TRUE(free_threaded) << free_threaded.error().message;
+  system_.at(100).python->layout = *free_threaded;
+  system_.start_python(101, "python3.13", 13);
+  ProcessTable& table = start({}, true);
+  EXPECT_EQ(table.profiled_count(), 2u);
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0], "PID 100 (python3.13t) is free-threaded CPython 3.13.0: --gil keeps all of "
+                          "its samples while its GIL is disabled (unless PYTHON_GIL=1 or a C "
+                          "extension enables it)");
+  EXPECT_TRUE(sampler_->registered.at(100).flags & STPROF_PROCESS_FREE_THREADED);
+  EXPECT_FALSE(sampler_->registered.at(101).flags & STPROF_PROCESS_FREE_THREADED);
+
+  start({}, false);  // without --gil, nothing to say
+  EXPECT_TRUE(warnings_.empty()) << warnings_[0];
 }
 
 TEST_F(ProcessTableTest, RequestedProcessThatCannotBeProfiledIsAWarningAndAFailure) {

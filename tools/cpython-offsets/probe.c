@@ -4,7 +4,8 @@
  * Build against one interpreter's include dir (tools/cpython-offsets/run does this):
  *   cc -std=gnu11 -DPy_BUILD_CORE -I<prefix>/include/python3.X probe.c -o probe && ./probe
  * Every number comes from offsetof/sizeof on the real structs; names that differ between
- * versions are chosen with PY_VERSION_HEX below. Supports 3.8 .. 3.15, GIL builds. */
+ * versions are chosen with PY_VERSION_HEX below. Supports 3.8 .. 3.15, GIL builds, and the
+ * free-threaded builds (Py_GIL_DISABLED) of 3.13+. */
 #include <Python.h>
 #include <frameobject.h>
 #include <stddef.h>
@@ -116,6 +117,10 @@ int main(void) {
   P("gil_locked_size", sizeof(((struct _gil_runtime_state *)0)->locked));
   P("gil_last_holder", offsetof(struct _gil_runtime_state, last_holder));
   P("gil_last_holder_size", sizeof(((struct _gil_runtime_state *)0)->last_holder));
+  P("gil_mutex", offsetof(struct _gil_runtime_state, mutex)); /* + 8: glibc's __owner */
+#ifdef Py_GIL_DISABLED
+  P("gil_enabled", offsetof(struct _gil_runtime_state, enabled));
+#endif
 
   /* ---- current frame ---- */
 #if PY_VERSION_HEX < 0x030B0000
@@ -218,6 +223,9 @@ int main(void) {
   P("code_firstlineno", offsetof(PyCodeObject, co_firstlineno));
   P("code_argcount", offsetof(PyCodeObject, co_argcount));
   P("code_flags", offsetof(PyCodeObject, co_flags));
+#if PY_VERSION_HEX >= 0x030C0000
+  P("code_serial", offsetof(PyCodeObject, co_version)); /* stprof_process.code_serial */
+#endif
 
   /* Fingerprint window: contiguous fields set when the code object is created and never
    * written again. The boundaries are field names; the asserts pin what lies inside. Left out
@@ -317,7 +325,13 @@ int main(void) {
    * check derives it from runtime_state.size and interpreter_state.size. */
   D(interpreter_state.ceval_gil, offsetof(PyInterpreterState, ceval.gil));
   D(interpreter_state.gil_runtime_state, offsetof(PyInterpreterState, _gil));
-  D(interpreter_state.gil_runtime_state_enabled, 0); /* offsetof(..., enabled) if free-threaded */
+#ifdef Py_GIL_DISABLED
+  /* An offset into struct _gil_runtime_state, unlike locked and holder (3.13's
+   * _Py_Debug_gilruntimestate_enabled, pycore_runtime.h). */
+  D(interpreter_state.gil_runtime_state_enabled, offsetof(struct _gil_runtime_state, enabled));
+#else
+  D(interpreter_state.gil_runtime_state_enabled, 0);
+#endif
   D(interpreter_state.gil_runtime_state_locked, offsetof(PyInterpreterState, _gil.locked));
   D(interpreter_state.gil_runtime_state_holder, offsetof(PyInterpreterState, _gil.last_holder));
   D(thread_state.next, offsetof(PyThreadState, next));

@@ -157,6 +157,7 @@ int main(int argc, char** argv) {
   options.duration_seconds = config->duration_seconds;
   options.frequency_hz = config->frequency_hz;
   options.code_free_uprobe = config->code_free_uprobe;
+  options.gil_only = config->gil_only;
   options.mode = config->mode;
   bool wall = config->mode == stprof::ProfileMode::kWall;
   auto sampler = stprof::Sampler::start(

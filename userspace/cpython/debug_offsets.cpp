@@ -20,7 +20,8 @@ namespace {
 //   walker.tstate_interp           thread_state.interp
 //   walker.interp_code_epoch       interpreter_state.code_object_generation (3.14+; on 3.13 the
 //                                  static one is kept when interpreter_state.size is one it was
-//                                  probed at, else there is no code epoch)
+//                                  probed at, layout.code_epoch_interp_sizes, else there is no
+//                                  code epoch)
 //   walker.frame_previous          interpreter_frame.previous
 //   walker.frame_code              interpreter_frame.executable
 //   walker.frame_instr             interpreter_frame.instr_ptr
@@ -38,6 +39,8 @@ namespace {
 //   walker.gil_locked              interpreter_state.gil_runtime_state_locked - gil_runtime_state
 //   walker.gil_last_holder         interpreter_state.gil_runtime_state_holder - gil_runtime_state
 //                                  (all three, or no GIL: see take_gil)
+//   walker.gil_enabled             interpreter_state.gil_runtime_state_enabled (free-threaded
+//                                  builds; 3.13 publishes it as an offset into the GIL)
 // Which stay static (layout.cpp): walker.cframe_current_frame (-1), instr_kind,
 // owner_first_non_python, code_pointer_mask, code_fingerprint/code_fingerprint_size (checked:
 // code_object.argcount, firstlineno, filename, name and qualname must be where the window
@@ -66,12 +69,10 @@ struct TableDescription {
   uint16_t tstate_interp;
   uint16_t interp_size;
   uint16_t interp_gil;         // gil_runtime_state: PyInterpreterState._gil
+  uint16_t interp_gil_enabled; // gil_runtime_state_enabled: in _gil (free-threaded builds)
   uint16_t interp_gil_locked;  // gil_runtime_state_locked: PyInterpreterState._gil.locked
   uint16_t interp_gil_holder;  // gil_runtime_state_holder: PyInterpreterState._gil.last_holder
   uint16_t interp_code_object_generation;
-  // Sizes of PyInterpreterState at which the static code epoch was probed (minors whose table
-  // does not publish one); 0: unused.
-  uint64_t static_epoch_interp_sizes[2];
   uint16_t frame_previous;
   uint16_t frame_executable;
   uint16_t frame_instr_ptr;
@@ -109,10 +110,10 @@ constexpr TableDescription kTable313 = {
     .tstate_interp = 176,
     .interp_size = 48,
     .interp_gil = 120,
+    .interp_gil_enabled = 128,
     .interp_gil_locked = 136,
     .interp_gil_holder = 144,
     .interp_code_object_generation = 0,
-    .static_epoch_interp_sizes = {194968 /* 3.13.0 */, 194976 /* 3.13.5 */},
     .frame_previous = 232,
     .frame_executable = 240,
     .frame_instr_ptr = 248,
@@ -148,10 +149,10 @@ constexpr TableDescription kTable314 = {
     .tstate_interp = 200,
     .interp_size = 48,
     .interp_gil = 128,
+    .interp_gil_enabled = 136,
     .interp_gil_locked = 144,
     .interp_gil_holder = 152,
     .interp_code_object_generation = 160,
-    .static_epoch_interp_sizes = {},
     .frame_previous = 256,
     .frame_executable = 264,
     .frame_instr_ptr = 272,
@@ -187,10 +188,10 @@ constexpr TableDescription kTable315 = {
     .tstate_interp = 200,
     .interp_size = 48,
     .interp_gil = 128,
+    .interp_gil_enabled = 136,
     .interp_gil_locked = 144,
     .interp_gil_holder = 152,
     .interp_code_object_generation = 160,
-    .static_epoch_interp_sizes = {},
     .frame_previous = 320,
     .frame_executable = 328,
     .frame_instr_ptr = 336,
@@ -264,14 +265,16 @@ class Taker {
 // none, and the sampler reads each code object once per walk. Never an error: without an epoch
 // the sampler is slower, not wrong.
 void take_code_epoch(const TableDescription& d, std::span<const uint8_t> table,
-                     stprof_process& w) {
+                     CPythonLayout& layout) {
+  stprof_process& w = layout.walker;
   bool known = false;
   if (d.interp_code_object_generation) {
     uint64_t offset = u64_at(table, d.interp_code_object_generation);
     known = offset > 0 && offset <= std::numeric_limits<uint16_t>::max();
     if (known) w.interp_code_epoch = static_cast<uint16_t>(offset);
   } else {
-    known = std::ranges::count(d.static_epoch_interp_sizes, u64_at(table, d.interp_size)) > 0;
+    uint64_t size = u64_at(table, d.interp_size);
+    known = size > 0 && std::ranges::count(layout.code_epoch_interp_sizes, size) > 0;
   }
   if (!known) {
     w.interp_code_epoch = 0;
@@ -294,6 +297,7 @@ void take_gil(const TableDescription& d, std::span<const uint8_t> table, CPython
   uint64_t gil = u64_at(table, d.interp_gil);
   uint64_t locked = u64_at(table, d.interp_gil_locked);
   uint64_t holder = u64_at(table, d.interp_gil_holder);
+  uint64_t enabled = u64_at(table, d.interp_gil_enabled);  // already an offset into the GIL
   // Each field of the GIL at `at` in PyInterpreterState, `size` bytes: inside the GIL.
   auto in_gil = [&](uint64_t at, uint64_t size) {
     return at >= gil && at - gil <= w.gil_size && size <= w.gil_size - (at - gil);
@@ -302,6 +306,7 @@ void take_gil(const TableDescription& d, std::span<const uint8_t> table, CPython
   bool fits = w.gil_size > 0 && interp_size > 0 && runtime_size > interp_size && gil > 0 &&
               interp_size >= w.gil_size && gil <= interp_size - w.gil_size &&
               in_gil(locked, sizeof(int32_t)) && in_gil(holder, sizeof(uint64_t)) &&
+              (layout.build == PythonBuild::kGil || in_gil(gil + enabled, sizeof(int32_t))) &&
               gil <= std::numeric_limits<uint32_t>::max() &&
               main <= std::numeric_limits<uint32_t>::max() - gil;
   if (!fits) {
@@ -311,9 +316,15 @@ void take_gil(const TableDescription& d, std::span<const uint8_t> table, CPython
   layout.runtime_gil = static_cast<uint32_t>(main + gil);
   w.gil_locked = static_cast<uint16_t>(locked - gil);
   w.gil_last_holder = static_cast<uint16_t>(holder - gil);
+  if (layout.build == PythonBuild::kFreeThreaded) w.gil_enabled = static_cast<uint16_t>(enabled);
 }
 
 }  // namespace
+
+PythonBuild debug_offsets_build(std::span<const uint8_t> table) {
+  bool free_threaded = table.size() >= kFreeThreadedAt + 8 && u64_at(table, kFreeThreadedAt) != 0;
+  return free_threaded ? PythonBuild::kFreeThreaded : PythonBuild::kGil;
+}
 
 size_t debug_offsets_size(const PythonVersion& version) {
   const TableDescription* d = description_for(version);
@@ -342,10 +353,12 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
                       hex(version_hex) + ") but the binary is CPython " + version.to_string() +
                       kNotUnderstood);
   }
-  if (uint64_t free_threaded = u64_at(table, kFreeThreadedAt); free_threaded != 0) {
-    return make_error("free-threaded CPython builds are not supported (_Py_DebugOffsets" +
-                      std::string(".free_threaded = ") + std::to_string(free_threaded) +
-                      "): profile a build with the GIL");
+  if (PythonBuild build = debug_offsets_build(table); build != layout.build) {
+    return make_error(std::string("_Py_DebugOffsets.free_threaded says a ") +
+                      (build == PythonBuild::kFreeThreaded ? "free-threaded" : "GIL") +
+                      " build, but the layout is for a " +
+                      (layout.build == PythonBuild::kFreeThreaded ? "free-threaded" : "GIL") +
+                      " one: choose it with debug_offsets_build");
   }
 
   CPythonLayout out = layout;
@@ -379,7 +392,7 @@ Result<void> apply_debug_offsets(const PythonVersion& version, std::span<const u
   t.take("unicode_object.compactunicodeobject_size", d->unicode_compactunicodeobject_size,
          out.unicode_compact_data);
   if (t.error()) return make_error(*t.error());
-  take_code_epoch(*d, table, w);
+  take_code_epoch(*d, table, out);
   take_gil(*d, table, out);
 
   // The sampler reads one window per frame: it must reach the end of the furthest field

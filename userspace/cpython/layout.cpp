@@ -208,6 +208,8 @@ CPythonLayout layout_313() {
   l.walker.tstate_interp = 16;
   l.walker.interp_code_epoch = 17000;
   l.walker.code_epoch_size = 4;
+  l.code_epoch_interp_sizes[0] = 194968;  // 3.13.0
+  l.code_epoch_interp_sizes[1] = 194976;  // 3.13.5
   // _PyRuntime._main_interpreter._gil (pycore_runtime.h, pycore_interp.h): 88400 + 7752 in
   // 3.13.5. 3.13.0 has 88352 + 7752: a later patch added a static string (str_replace_inf,
   // pycore_global_strings.h) before _main_interpreter. debug_offsets.cpp takes the target's own,
@@ -237,6 +239,7 @@ CPythonLayout layout_314() {
   // _Py_DebugOffsets for out-of-process tools that cache code objects, as the sampler does).
   l.walker.interp_code_epoch = 7992;
   l.walker.code_epoch_size = 8;
+  l.code_epoch_interp_sizes[0] = l.code_epoch_interp_sizes[1] = 0;  // the table publishes it
   // _PyRuntime._main_interpreter._gil (pycore_runtime_structs.h, where _main_interpreter is
   // declared the last field; pycore_interp_structs.h): 90752 + 7784.
   set_gil(l, 98536);
@@ -257,6 +260,55 @@ CPythonLayout layout_315() {
   l.walker.tstate_thread_id = 176;
   l.walker.interp_code_epoch = 7944;   // _code_object_generation
   set_gil(l, 128064);                  // _PyRuntime._main_interpreter._gil: 120328 + 7736
+  return l;
+}
+
+// Free-threaded builds (Py_GIL_DISABLED, Include/object.h): PyObject's header is 32 bytes, not
+// 16 (ob_tid, ob_flags, ob_mutex, ob_gc_bits, ob_ref_local and ob_ref_shared come before
+// ob_type), so every offset into an object moves by 16; the thread, interpreter and frame
+// structs keep their fields' offsets.
+constexpr uint16_t kFreeThreadedHeaderGrowth = 16;
+
+void grow_object_header(CPythonLayout& l, uint16_t by) {
+  for (uint16_t* offset :
+       {&l.walker.code_first_instr, &l.walker.code_fingerprint, &l.code_filename, &l.code_name,
+        &l.code_qualname, &l.code_linetable, &l.code_firstlineno, &l.code_first_traceable,
+        &l.bytes_size, &l.bytes_data, &l.unicode_length, &l.unicode_state,
+        &l.unicode_ascii_data, &l.unicode_compact_data, &l.type_dealloc}) {
+    *offset += by;
+  }
+  if (l.walker.code_serial) l.walker.code_serial += by;
+}
+
+// The GIL of a free-threaded build (Include/internal/pycore_gil.h) starts with `int enabled`,
+// 0 while it is disabled (the default; PYTHON_GIL=1, -X gil=1 or a C extension not marked
+// free-threading safe turns it on), which moves the rest of struct _gil_runtime_state by 8:
+// last_holder at 16, locked at 24, mutex at 88 (its glibc __owner at 96), 216 bytes.
+void set_switchable_gil(CPythonLayout& l, uint32_t runtime_gil) {
+  set_gil(l, runtime_gil);
+  l.walker.gil_size = 216;
+  l.walker.gil_enabled = 0;
+  l.walker.gil_last_holder = 16;
+  l.walker.gil_locked = 24;
+  l.walker.gil_mutex_owner = 88 + 8;
+  l.walker.flags |= STPROF_PROCESS_FREE_THREADED;
+}
+
+// CPython 3.13 free-threaded: the 3.13 layout with the larger object header (PyCodeObject,
+// Include/cpython/code.h, has no field of its own in these builds) and a GIL that is mostly
+// disabled: _PyRuntime._main_interpreter._gil at 112704 + 7760 (pycore_runtime.h,
+// pycore_interp.h; debug_offsets.cpp takes the target's own). The code epoch,
+// func_state.next_version, is at 20092 of a 215616-byte PyInterpreterState (pycore_interp.h:
+// the free-threaded state holds mimalloc heaps, QSBR and the reference-count pools). Probed on
+// Debian trixie's 3.13.5 built with --disable-gil (equal to its _Py_DebugOffsets).
+CPythonLayout layout_313t() {
+  CPythonLayout l = layout_313();
+  l.build = PythonBuild::kFreeThreaded;
+  grow_object_header(l, kFreeThreadedHeaderGrowth);
+  l.walker.interp_code_epoch = 20092;
+  l.code_epoch_interp_sizes[0] = 215616;  // 3.13.5
+  l.code_epoch_interp_sizes[1] = 0;
+  set_switchable_gil(l, 120464);
   return l;
 }
 
@@ -282,7 +334,15 @@ void derive_walker_fields(CPythonLayout& layout) {
   layout.walker.str_ascii_data = layout.unicode_ascii_data;
 }
 
-Result<CPythonLayout> layout_for(const PythonVersion& version) {
+Result<CPythonLayout> layout_for(const PythonVersion& version, PythonBuild build) {
+  if (build == PythonBuild::kFreeThreaded) {
+    if (version.major == 3 && version.minor == 13) return derived(layout_313t());
+    // 3.14t keeps a copy of the bytecode per thread (co_tlbc, _PyInterpreterFrame.tlbc_index):
+    // an instruction pointer may point into another copy than co_code_adaptive.
+    return make_error("free-threaded CPython " + version.to_string() +
+                      " is not supported (supported free-threaded: 3.13; profile a build with "
+                      "the GIL)");
+  }
   if (version.major == 3) {
     switch (version.minor) {
       case 8: return derived(layout_38());

@@ -12,7 +12,12 @@
 
 namespace stprof {
 
+// Which kind of build of a minor version: with the GIL, or free-threaded (./configure
+// --disable-gil, Py_GIL_DISABLED: _Py_DebugOffsets.free_threaded).
+enum class PythonBuild { kGil, kFreeThreaded };
+
 struct CPythonLayout {
+  PythonBuild build = PythonBuild::kGil;
   // What the BPF walker reads; interpreters_head_addr is filled in per process.
   stprof_process walker{};
   uint16_t runtime_interpreters_head = 0;  // _PyRuntimeState.interpreters.head
@@ -25,6 +30,10 @@ struct CPythonLayout {
   // sizeof(_PyRuntimeState) where runtime_gil was probed. In a _PyRuntime of another size the
   // GIL has moved by the difference (see gil_moved_to_runtime_size). 0: runtime_gil holds as is.
   uint64_t runtime_gil_probed_size = 0;
+  // Sizes of PyInterpreterState at which walker.interp_code_epoch was probed, for a minor whose
+  // _Py_DebugOffsets does not publish the epoch (3.13): at any other size a patch release may
+  // have moved it, and debug_offsets.cpp drops it. 0: unused.
+  uint64_t code_epoch_interp_sizes[2] = {};
 
   // Code object fields read by userspace symbolization (PyCodeObject).
   uint16_t code_filename = 0;
@@ -47,6 +56,9 @@ struct CPythonLayout {
   uint16_t unicode_state = 32;
   uint16_t unicode_ascii_data = 48;
   uint16_t unicode_compact_data = 72;
+  // PyTypeObject.tp_dealloc: after the object header, ob_size, tp_name, tp_basicsize and
+  // tp_itemsize (without Py_TRACE_REFS).
+  uint16_t type_dealloc = 48;
 };
 
 // Moves runtime_gil by how much larger `runtime_size` (the target's _PyRuntime symbol size) is
@@ -57,7 +69,9 @@ void gil_moved_to_runtime_size(CPythonLayout& layout, uint64_t runtime_size);
 // the fingerprint); call after changing any of those.
 void derive_walker_fields(CPythonLayout& layout);
 
-// The layout for `version`, or an error naming the version when it is not supported.
-Result<CPythonLayout> layout_for(const PythonVersion& version);
+// The layout for `version` built as `build`, or an error naming the version (and build) when it
+// is not supported.
+Result<CPythonLayout> layout_for(const PythonVersion& version,
+                                 PythonBuild build = PythonBuild::kGil);
 
 }  // namespace stprof

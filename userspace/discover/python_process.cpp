@@ -108,7 +108,8 @@ ProcessInspection inspect_process(int pid, PythonBinaryCache& binaries,
     if (!python.version) {
       return fail(Status::kUnsupported, who + ": cannot tell the CPython version of " + path);
     }
-    Result<CPythonLayout> layout = layout_for(*python.version);
+    Result<CPythonLayout> layout =
+        layout_for(*python.version, debug_offsets_build(python.debug_offsets));
     if (!layout) return fail(Status::kUnsupported, who + ": " + layout.error().message);
     gil_moved_to_runtime_size(*layout, python.runtime_size);
     if (debug_offsets_size(*python.version) > 0) {

@@ -24,11 +24,12 @@ uint64_t monotonic_ns() {
 }  // namespace
 
 ProcessTable::ProcessTable(SamplerControl& sampler, ProcessSource& system, TargetFilter filter,
-                           bool code_free_uprobe)
+                           bool code_free_uprobe, bool gil_only)
     : sampler_(sampler),
       system_(system),
       filter_(std::move(filter)),
-      code_free_uprobe_(code_free_uprobe) {}
+      code_free_uprobe_(code_free_uprobe),
+      gil_only_(gil_only) {}
 
 stprof_exec_registration ProcessTable::exec_registration(const TargetFilter& filter) {
   if (filter.pids.empty() && !filter.has_selectors()) return STPROF_REGISTER_AT_EXEC_ALL;
@@ -149,6 +150,12 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
   if (!arrival.registered_at_exec) {
     if (arrival.exec_ktime_ns) exec_latencies_ms_.push_back((monotonic_ns() - arrival.exec_ktime_ns) / 1e6);
     remember_image(python, walker);
+  }
+
+  if (gil_only_ && python.layout.build == PythonBuild::kFreeThreaded) {
+    warnings.push_back("PID " + std::to_string(pid) + " (" + python.comm + ") is free-threaded CPython " +
+                       python.version.to_string() + ": --gil keeps all of its samples while its GIL is "
+                       "disabled (unless PYTHON_GIL=1 or a C extension enables it)");
   }
 
   TrackedProcess tracked;

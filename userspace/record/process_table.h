@@ -44,10 +44,13 @@ class ProcessTable {
   using Clock = std::chrono::steady_clock;
   using Warnings = std::vector<std::string>;  // one line per process that cannot be profiled
 
-  // code_free_uprobe: whether 3.8-3.12 processes get a uprobe counting their code frees. The
-  // sampler was started with exec_registration(filter).
+  // code_free_uprobe: whether 3.8-3.12 processes get a uprobe counting their code frees.
+  // gil_only: the run keeps only samples of threads holding the GIL (--gil), so each
+  // free-threaded process (whose samples are all kept while its GIL is disabled) gets a warning
+  // line saying so.
+  // The sampler was started with exec_registration(filter).
   ProcessTable(SamplerControl& sampler, ProcessSource& system, TargetFilter filter,
-               bool code_free_uprobe);
+               bool code_free_uprobe, bool gil_only = false);
 
   // Which processes the kernel may register at exec for this filter: those it selects without
   // looking further (every Python process, or every one in the --pid-tree alone).
@@ -128,6 +131,7 @@ class ProcessTable {
   ProcessSource& system_;
   TargetFilter filter_;
   bool code_free_uprobe_;
+  bool gil_only_;
   std::set<std::tuple<uint64_t, uint64_t, uint64_t>> remembered_images_;  // stprof_image_key
   std::map<int, TrackedProcess> processes_;
   // Processes judged not profilable, as they were then: they are looked at again when they exec

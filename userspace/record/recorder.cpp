@@ -25,7 +25,7 @@ Recorder::Recorder(const RecordOptions& options, SamplerControl& sampler, Sample
       feed_(feed),
       system_(system),
       warn_(std::move(warn)),
-      processes_(sampler, system, options.filter, options.code_free_uprobe) {
+      processes_(sampler, system, options.filter, options.code_free_uprobe, options.gil_only) {
   builder_.profile().frequency_hz = options.frequency_hz;
   builder_.profile().mode = options.mode;
 }

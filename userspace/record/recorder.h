@@ -30,6 +30,7 @@ struct RecordOptions {
   int frequency_hz = 99;
   ProfileMode mode = ProfileMode::kCpu;  // kWall: the sampler records off-CPU time too
   bool code_free_uprobe = true;  // see ProcessTable::walker_for
+  bool gil_only = false;         // --gil (the sampler filters; free-threaded processes are noted)
   std::chrono::milliseconds drain_interval{1000};
   // Safety net behind the process events, and how soon a program that dlopens libpython late
   // is found.

@@ -6,7 +6,7 @@ Result<UprobeSite> code_free_site(const PythonProcess& process, const ProcessMem
                                   const std::string& proc_root) {
   if (!process.code_type_address) return make_error(process.binary + " has no PyCode_Type");
   uint64_t dealloc = 0;
-  if (!memory.read_value(process.code_type_address + kTypeDeallocOffset, dealloc)) {
+  if (!memory.read_value(process.code_type_address + process.layout.type_dealloc, dealloc)) {
     return make_error("cannot read PyCode_Type.tp_dealloc in PID " + std::to_string(process.pid));
   }
   for (const Mapping& mapping : process.binary_mappings) {

@@ -18,10 +18,6 @@ struct UprobeSite {
   uint64_t file_offset = 0;  // of the instruction in that file
 };
 
-// Offset of tp_dealloc in PyTypeObject: after ob_refcnt, ob_type, ob_size, tp_name,
-// tp_basicsize and tp_itemsize, in every CPython 3.x without Py_TRACE_REFS.
-inline constexpr uint64_t kTypeDeallocOffset = 48;
-
 // The site in `process`, whose memory is `memory`; an error when PyCode_Type was not found or
 // its tp_dealloc is not in an executable mapping of the interpreter's file.
 Result<UprobeSite> code_free_site(const PythonProcess& process, const ProcessMemory& memory,
