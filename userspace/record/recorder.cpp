@@ -158,7 +158,8 @@ void Recorder::drain(bool last, int execd_pid) {
     const PythonProcess& info = process->info;
     uint32_t process_index = builder_.process(
         process->serial, {info.pid, process->facts.ns_pid ? process->facts.ns_pid : info.pid,
-                          info.comm, info.version.to_string(), process->facts.container_id});
+                          info.comm, info.version.to_string(), process->facts.container_id,
+                          process->facts.cgroup, process->exe});
     uint32_t thread = builder_.thread(process_index, static_cast<int>(sample.tid), name->second);
     std::vector<uint32_t> root_first;
     root_first.reserve(stack->frames.size());
@@ -188,6 +189,19 @@ void Recorder::drain(bool last, int execd_pid) {
     locations_.erase_range({image.serial, 0, std::numeric_limits<int32_t>::min(), 0},
                            {image.serial + 1, 0, std::numeric_limits<int32_t>::min(), 0});
   }
+}
+
+Profile Recorder::take_profile() {
+  Profile taken = std::move(builder_.profile());
+  builder_ = ProfileBuilder();
+  builder_.profile().frequency_hz = options_.frequency_hz;
+  builder_.profile().mode = options_.mode;
+  taken.duration_seconds = 0;
+  // The cached locations are indices into the profile handed over.
+  locations_ = {};
+  off_cpu_locations_.clear();
+  processes_.forget_released();
+  return taken;
 }
 
 uint32_t Recorder::off_cpu_location(__u32 kind) {

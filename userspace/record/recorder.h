@@ -79,6 +79,12 @@ class Recorder {
   void run(const std::atomic<bool>& stop, const std::function<void()>& tick);
 
   const Profile& profile() const { return builder_.profile(); }
+  // Hands over what was collated since the last call (or the start) and starts an empty
+  // profile, so that a run of weeks holds one interval's processes, stacks and names at a time.
+  // Call it between drains (from `tick`, or once run() returned): every count drained so far is
+  // in the profile handed over, none is in the next. Frames are symbolized again from the
+  // processes' code caches; images that ended are forgotten. Its duration is left 0.
+  Profile take_profile();
   RecordSummary summary() const;
   // Python processes profiled so far (the summary's python_processes, without its syscalls).
   size_t python_processes() const;
