@@ -229,7 +229,8 @@ int main(int argc, char** argv) {
                                                    recorder.profile().sample_period_ns())
                                    : stprof::totals_of(recorder.profile());
 
-  stprof::Profile view = stprof::make_view(whole, agent ? config->agent.options.view : config->view);
+  // The agent's -o keeps the process and thread levels: the whole run, per process.
+  stprof::Profile view = stprof::make_view(whole, config->view);
   stprof::RenderOptions render_options;
   render_options.min_percent = config->min_percent;
   render_options.exporter = std::string("stprof-bpf ") + stprof::kStprofVersion;
