@@ -166,6 +166,7 @@ int main(int argc, char** argv) {
   options.frequency_hz = config->frequency_hz;
   options.code_free_uprobe = config->code_free_uprobe;
   options.mode = config->mode;
+  options.drain_on_wall_seconds = config->command == stprof::Command::kAgent;
   bool wall = config->mode == stprof::ProfileMode::kWall;
   auto sampler = stprof::Sampler::start(
       {config->frequency_hz, config->verbose, options.filter.watches_new_processes(),

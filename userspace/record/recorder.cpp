@@ -78,7 +78,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
           ? started + std::chrono::duration_cast<Clock::duration>(
                           std::chrono::duration<double>(options_.duration_seconds))
           : Clock::time_point::max();
-  Clock::time_point next_drain = started + options_.drain_interval;
+  Clock::time_point next_drain = next_drain_after(started);
   Clock::time_point next_rescan = started + options_.rescan_interval;
   while (!stop.load()) {
     Clock::time_point now = Clock::now();
@@ -91,7 +91,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
 
     now = Clock::now();
     if (now < next_drain) continue;
-    next_drain += options_.drain_interval;
+    next_drain = next_drain_after(next_drain);
     drain();
     if (now >= next_rescan) {
       next_rescan += options_.rescan_interval;
@@ -109,6 +109,20 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
   poll_events(0);  // the processes of the last counts
   drain(true);
   builder_.profile().duration_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+}
+
+std::chrono::steady_clock::time_point Recorder::next_drain_after(
+    std::chrono::steady_clock::time_point previous) const {
+  if (!options_.drain_on_wall_seconds) return previous + options_.drain_interval;
+  // Some milliseconds past the second, so that the wall clock reads the new second when the
+  // drain's tick looks at it.
+  constexpr auto kPastTheSecond = std::chrono::milliseconds(5);
+  auto wall = std::chrono::system_clock::now().time_since_epoch();
+  auto to_next_second = std::chrono::seconds(1) - wall % std::chrono::seconds(1) + kPastTheSecond;
+  auto steady_now = std::chrono::steady_clock::now();
+  auto next = steady_now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(to_next_second);
+  // At least half a second after the last one: never twice in one second.
+  return std::max(next, previous + std::chrono::milliseconds(500));
 }
 
 std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stprof_frame& frame) {

@@ -29,6 +29,10 @@ struct RecordOptions {
   ProfileMode mode = ProfileMode::kCpu;  // kWall: the sampler records off-CPU time too
   bool code_free_uprobe = true;  // see ProcessTable::walker_for
   std::chrono::milliseconds drain_interval{1000};
+  // The agent: drains fall just after whole seconds of the wall clock (drain_interval is then
+  // 1 s), so that an interval cut on whole seconds holds whole drains however long the run and
+  // however the steady clock drifts from the wall clock.
+  bool drain_on_wall_seconds = false;
   // Safety net behind the process events, and how soon a program that dlopens libpython late
   // is found.
   std::chrono::milliseconds rescan_interval{2000};
@@ -99,6 +103,8 @@ class Recorder {
   // no count can wait for a later drain. `execd_pid`: a process that exec'd, whose old image's
   // counts these are.
   void drain(bool last = false, int execd_pid = 0);
+  // When the drain after one made at `previous` is due.
+  std::chrono::steady_clock::time_point next_drain_after(std::chrono::steady_clock::time_point previous) const;
   void warn_all(const std::vector<std::string>& warnings);
   // The profile location of a sampled frame; nullopt for a frame CPython itself hides.
   std::optional<uint32_t> location_of(TrackedProcess& process, const stprof_frame& frame);
