@@ -219,20 +219,22 @@ class Services:
 
 
 class Agent:
-    """`stprof-bpf agent ARGS --json -o DIR/total.pb.gz` in the background."""
+    """`stprof-bpf agent ARGS --json -o DIR/total.pb.gz` in the background (without --json
+    when `json` is false)."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, json=True):
         self.dir = tempfile.mkdtemp(prefix="stprof-e2e-agent-")
         self.total_path = os.path.join(self.dir, "total.pb.gz")
-        self.process = subprocess.Popen([STPROF_BIN, "agent", "--json", "-o", self.total_path] +
-                                        [str(a) for a in args],
+        self.json = json
+        self.process = subprocess.Popen([STPROF_BIN, "agent", "-o", self.total_path] +
+                                        (["--json"] if json else []) + [str(a) for a in args],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def wait(self, timeout=120):
         stdout, self.stderr = self.process.communicate(timeout=timeout)
         if self.process.returncode != 0:
             raise AssertionError("agent exited %d:\n%s" % (self.process.returncode, self.stderr))
-        self.summary = json.loads(stdout.strip().splitlines()[-1])
+        self.summary = json.loads(stdout.strip().splitlines()[-1]) if self.json else None
         return self.summary
 
     def total_by_pid(self):
@@ -446,6 +448,35 @@ class AgentTest(unittest.TestCase):
                     self.assertEqual(os.listdir(os.path.join(spool, "pyroscope")), [])
             finally:
                 receiver.close()
+
+    def test_sighup_reopens_the_log_file_and_rereads_the_token(self):
+        log = os.path.join(self.dir, "agent.log")
+        token = os.path.join(self.dir, "token")
+        with open(token, "w") as f:
+            f.write("first-token\n")
+        receiver = Receiver()
+        try:
+            with Services(["alpha"]) as services, \
+                    Agent("--pyroscope", "http://127.0.0.1:%d" % receiver.port, "--pyroscope-token-file", token,
+                          "--log-file", log, "--interval", "1s", "--cgroup", services.selector, "-d", 6,
+                          json=False) as agent:
+                self.assertTrue(wait_until(lambda: len(receiver.pushes) >= 2, timeout=20))
+                os.rename(log, log + ".1")  # as logrotate does
+                with open(token, "w") as f:
+                    f.write("second-token\n")
+                agent.process.send_signal(signal.SIGHUP)
+                agent.wait()
+                self.assertEqual(agent.stderr, "", "stderr goes to the log file")
+                self.assertIn("stprof-bpf: sampling the selected Python processes", read(log + ".1"))
+                self.assertRegex(read(log), r"stprof-bpf: pyroscope: (\d+) of \1 profile\(s\) delivered")
+                tokens = [push.headers.get("Authorization") for push in receiver.pushes]
+                self.assertEqual(tokens[0], "Bearer first-token")
+                self.assertEqual(tokens[-1], "Bearer second-token")
+                switch = tokens.index("Bearer second-token")
+                self.assertEqual(set(tokens[:switch]), {"Bearer first-token"})
+                self.assertEqual(set(tokens[switch:]), {"Bearer second-token"})
+        finally:
+            receiver.close()
 
     def test_bad_flags_are_one_line_and_a_nonzero_exit(self):
         out = os.path.join(self.dir, "out")
