@@ -186,15 +186,19 @@ class Services:
         self.parent = os.path.join(CGROUP2_MOUNT, "stprof-e2e", "agent-" + secrets.token_hex(4))
         self.selector = "/" + os.path.relpath(self.parent, CGROUP2_MOUNT)
         self.workers = {}  # pid -> service
+        self.clocks = {}   # service -> the file its worker writes its CPU time to
         self.processes = []
+        self.dir = tempfile.mkdtemp(prefix="stprof-e2e-workers-")
         for kind in kinds:
             cgroup = os.path.join(self.parent, "svc-%s.service" % kind)
             os.makedirs(cgroup)
+            clock = os.path.join(self.dir, kind + ".clock")
             shell = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
             process = subprocess.Popen(["sh", "-c", shell, cgroup, PYTHON,
-                                        os.path.join(SCRIPTS_DIR, "service_worker.py"), kind, str(seconds)])
+                                        os.path.join(SCRIPTS_DIR, "service_worker.py"), kind, str(seconds), clock])
             self.processes.append(process)
             self.workers[process.pid] = "svc-" + kind
+            self.clocks["svc-" + kind] = clock
         for process in self.processes:  # exec'd into python3.11
             if not wait_until(lambda: read("/proc/%d/comm" % process.pid).startswith("python")):
                 raise AssertionError("worker %d did not start" % process.pid)
@@ -210,6 +214,18 @@ class Services:
                 wait_until(lambda: not read(os.path.join(path, "cgroup.procs")).strip())
                 os.rmdir(path)
         os.rmdir(self.parent)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def cpu_seconds(self, service, start, end):
+        """The CPU time the service's worker measured itself between the starts of two wall-clock
+        seconds; None when it wrote no time for one of them."""
+        times = {}
+        for line in read(self.clocks[service]).splitlines():
+            second, cpu = line.split()
+            times.setdefault(int(second), float(cpu))
+        if start not in times or end not in times:
+            return None
+        return times[end] - times[start]
 
     def __enter__(self):
         return self
@@ -297,12 +313,23 @@ class AgentTest(unittest.TestCase):
             pushed = sum(p.samples for p in pushes_by_service.get(service, []))
             self.assertEqual(pushed, per_pid[pid], "%s: pushed samples against -o" % service)
 
-    def assert_never_stalled(self, series, interval):
-        """A worker burning a CPU has samples in every whole interval: at least a quarter of the
-        rate, on a loaded machine."""
-        for push in series[1:-1]:
-            self.assertGreaterEqual(push.samples, SAMPLE_RATE_HZ * interval // 4,
-                                    "%s [%d, %d): %d samples" % (push.app, push.start, push.end, push.samples))
+    def assert_never_stalled(self, services, series):
+        """Sampling went on through every interval: the samples of the whole intervals, each
+        standing for 1/99 s of the worker's CPU, come to its own CPU time over the same seconds
+        (a sample is counted at the drain after it: a second's worth of slack). A stall would
+        leave intervals short, or pile their samples into a later one."""
+        inner = series[1:-1]
+        self.assertTrue(inner, "no whole interval")
+        cpu = services.cpu_seconds(inner[0].app, inner[0].start, inner[-1].end)
+        self.assertIsNotNone(cpu, "the worker wrote no CPU time for those seconds")
+        samples = sum(push.samples for push in inner)
+        self.assertAlmostEqual(samples / SAMPLE_RATE_HZ, cpu, delta=0.15 * cpu + 1.0,
+                               msg="%s: %d samples over [%d, %d), worker's CPU %.2f s"
+                               % (inner[0].app, samples, inner[0].start, inner[-1].end, cpu))
+        for push in inner:
+            own = services.cpu_seconds(push.app, push.start, push.end)
+            if own is not None and own > 0.5 * (push.end - push.start):  # it had the CPU
+                self.assertGreater(push.samples, 0, "%s [%d, %d): no sample" % (push.app, push.start, push.end))
 
     def test_one_push_per_service_and_interval_labelled_and_summing_to_the_run(self):
         credentials = os.path.join(self.dir, "credentials")
@@ -323,7 +350,7 @@ class AgentTest(unittest.TestCase):
                 for app, series in pushes.items():
                     self.assertGreaterEqual(len(series), 4, "9 s at 2 s intervals")
                     self.assert_contiguous(series, 2)
-                    self.assert_never_stalled(series, 2)
+                    self.assert_never_stalled(services, series)
                     own, other = ("work_alpha", "work_beta") if app == "svc-alpha" else ("work_beta", "work_alpha")
                     for push in series:
                         self.assertEqual(push.kind, "cpu")
@@ -387,7 +414,7 @@ class AgentTest(unittest.TestCase):
                 self.assertEqual(sorted(pushes), ["svc-alpha", "svc-beta"])
                 for series in pushes.values():
                     self.assert_contiguous(series, 1)
-                    self.assert_never_stalled(series, 1)
+                    self.assert_never_stalled(services, series)
                     self.assertGreaterEqual(series[-1].end, stopped - 1, "the last interval was flushed")
                 self.assert_totals_match(services, pushes, agent)
                 pyroscope = summary["agent"]["sinks"]["pyroscope"]

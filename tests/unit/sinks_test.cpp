@@ -105,10 +105,18 @@ TEST(Spool, MemoryThenDiskInOrder) {
   uint64_t one = Spool::weight(profile_of("s0", 0));  // as heavy as each of the five
   Result<Spool> spool = Spool::open({2 * one, dir.path(), 1 << 20});
   ASSERT_TRUE(spool.ok()) << spool.error().message;
-  for (int i = 0; i < 5; i++) ASSERT_TRUE(spool->push(profile_of("s" + std::to_string(i), i)));
-  EXPECT_EQ(spool->size(), 5u);
+  for (int i = 0; i < 3; i++) ASSERT_TRUE(spool->push(profile_of("s" + std::to_string(i), i)));
   EXPECT_EQ(spool->memory_bytes(), 2 * one);
+  EXPECT_EQ(spool->disk_bytes(), 0u) << "push() leaves the disk to the sender's thread";
+  EXPECT_TRUE(spool->has_staged());
+  spool->write_staged();
+  EXPECT_FALSE(spool->has_staged());
   EXPECT_GT(spool->disk_bytes(), 0u);
+  for (int i = 3; i < 5; i++) {
+    ASSERT_TRUE(spool->push(profile_of("s" + std::to_string(i), i))) << "behind those on disk";
+    spool->write_staged();
+  }
+  EXPECT_EQ(spool->size(), 5u);
   for (int i = 0; i < 5; i++) {
     std::optional<IntervalProfile> front = spool->front();
     ASSERT_TRUE(front.has_value());
@@ -158,13 +166,17 @@ TEST(Spool, ARestartSendsWhatTheLastRunSpooledFirst) {
 
 TEST(Spool, ADiskLimitDropsTheNewest) {
   TempDir dir;
-  Result<Spool> spool = Spool::open({0, dir.path(), 600});  // room on disk for two
+  uint64_t one = Spool::weight(profile_of("a", 0, 200));
+  Result<Spool> spool = Spool::open({one, dir.path(), 2 * one + 30});  // one in memory, two on disk
   ASSERT_TRUE(spool.ok());
-  EXPECT_TRUE(spool->push(profile_of("a", 0, 200)));
-  EXPECT_TRUE(spool->push(profile_of("b", 1, 200)));
-  EXPECT_FALSE(spool->push(profile_of("c", 2, 200)));
+  for (const char* service : {"a", "b", "c"}) {
+    EXPECT_TRUE(spool->push(profile_of(service, 0, 200))) << service;
+    spool->write_staged();
+  }
+  EXPECT_FALSE(spool->push(profile_of("d", 0, 200)));
   EXPECT_EQ(spool->dropped(), 1u);
-  EXPECT_EQ(spool->size(), 2u);
+  EXPECT_NE(spool->last_error().find("--spool-size"), std::string::npos);
+  EXPECT_EQ(spool->size(), 3u);
 }
 
 TEST(Spool, AnUnusableDirectoryIsAnError) {

@@ -22,7 +22,6 @@ class IntervalClock {
   // Closes the open interval at `now` itself (the run ends): never empty, so it may end a
   // second after `now` when it began at `now`.
   Window cut_last(int64_t now);
-  int64_t open_since() const { return from_; }
 
  private:
   int64_t interval_;

@@ -149,7 +149,7 @@ CLI::App* add_agent_command(CLI::App& app, Config& config, AgentFlags& flags) {
   auto* command = app.add_subcommand(
       "agent", "Record continuously and send a profile per service every --interval to "
                "Pyroscope (--pyroscope) and/or a directory (--output-dir). Takes the recording "
-               "options above.");
+               "options too (stprof-bpf --help).");
   command->fallthrough();
   command->add_option("--interval", flags.interval, "How long each profile covers (15s, 1m, ...)")
       ->type_name("DURATION")
@@ -164,7 +164,8 @@ CLI::App* add_agent_command(CLI::App& app, Config& config, AgentFlags& flags) {
                     "A profile per process (labelled pid) rather than per service");
   command->add_option("--label", flags.labels,
                       "A label on every profile, key=value (repeatable; overrides the agent's own)")
-      ->type_name("KEY=VALUE");
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
   command->add_option("--pyroscope", agent.pyroscope_url,
                       "Push each profile to this Pyroscope server's ingest API (http[s]://HOST:PORT)")
       ->type_name("URL");

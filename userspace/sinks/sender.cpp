@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/atomic_file.h"
+
 namespace stprof {
 
 Sender::Sender(std::unique_ptr<Sink> sink, Spool spool, BackoffPolicy backoff, Log log)
@@ -64,13 +66,29 @@ SenderStats Sender::stats() const {
   return stats;
 }
 
+void Sender::write_staged(std::unique_lock<std::mutex>& lock) {
+  while (std::optional<Spool::StagedFile> file = spool_.next_staged()) {
+    lock.unlock();
+    Result<void> written = write_file_atomically(file->path, file->content);
+    lock.lock();
+    spool_.staged_done(*file, written);
+  }
+}
+
 bool Sender::wait(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point until) {
-  // Only the end (or its deadline) cuts a backoff short: new profiles wait behind the one due.
-  wake_.wait_until(lock, std::min(until, give_up_at_), [&] {
-    return std::chrono::steady_clock::now() >= std::min(until, give_up_at_) ||
-           (stopping_ && give_up_at_ <= std::chrono::steady_clock::now());
-  });
-  return !(stopping_ && std::chrono::steady_clock::now() >= give_up_at_);
+  // New profiles do not cut a backoff short (they wait behind the one due), but those bound for
+  // the spool directory are written meanwhile; the end, or a nearer deadline for it, does.
+  while (true) {
+    auto deadline = std::min(until, give_up_at_);
+    wake_.wait_until(lock, deadline, [&] {
+      return std::chrono::steady_clock::now() >= deadline || spool_.has_staged() ||
+             std::min(until, give_up_at_) != deadline;
+    });
+    write_staged(lock);
+    auto now = std::chrono::steady_clock::now();
+    if (stopping_ && now >= give_up_at_) return false;
+    if (now >= until) return true;
+  }
 }
 
 void Sender::run() {
@@ -82,6 +100,7 @@ void Sender::run() {
       wake_.wait(lock, [&] { return stopping_ || !spool_.empty(); });
       continue;
     }
+    write_staged(lock);
     if (reopen_) {
       reopen_ = false;
       lock.unlock();

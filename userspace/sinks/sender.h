@@ -46,6 +46,8 @@ class Sender {
 
  private:
   void run();
+  // Writes the profiles the spool staged for its directory, the lock released meanwhile.
+  void write_staged(std::unique_lock<std::mutex>& lock);
   // Waits until `until` (a backoff) or the end's deadline; false when that deadline passed.
   bool wait(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point until);
 

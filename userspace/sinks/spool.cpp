@@ -102,20 +102,6 @@ std::string Spool::path_of(uint64_t sequence) const {
   return (fs::path(limits_.directory) / name).string();
 }
 
-Result<uint64_t> Spool::write(uint64_t sequence, const IntervalProfile& profile) {
-  std::string content = encode(profile);
-  if (limits_.directory.empty() || disk_bytes_ + content.size() > limits_.disk_bytes) {
-    return make_error(limits_.directory.empty()
-                          ? "the spool is full (--spool-memory; --spool-dir adds room on disk)"
-                          : "the spool is full (--spool-memory and --spool-size)");
-  }
-  if (auto written = write_file_atomically(path_of(sequence), content); !written) {
-    return make_error("cannot spool a profile: " + written.error().message);
-  }
-  disk_bytes_ += content.size();
-  return static_cast<uint64_t>(content.size());
-}
-
 void Spool::drop_with(const std::string& error) {
   dropped_++;
   last_error_ = error;
@@ -124,18 +110,47 @@ void Spool::drop_with(const std::string& error) {
 bool Spool::push(IntervalProfile profile) {
   uint64_t sequence = next_sequence_++;
   uint64_t bytes = weight(profile);
-  if (disk_.empty() && memory_bytes_ + bytes <= limits_.memory_bytes) {
+  if (disk_.empty() && staged_.empty() && memory_bytes_ + bytes <= limits_.memory_bytes) {
     memory_bytes_ += bytes;
     memory_.emplace_back(sequence, std::move(profile));
     return true;
   }
-  Result<uint64_t> written = write(sequence, profile);
-  if (!written) {
-    drop_with(written.error().message);
+  if (limits_.directory.empty()) {
+    drop_with("the spool is full (--spool-memory; --spool-dir adds room on disk)");
     return false;
   }
-  disk_.push_back({sequence, *written});
+  if (staged_bytes_ + bytes > limits_.memory_bytes ||
+      disk_bytes_ + staged_bytes_ + bytes > limits_.disk_bytes) {
+    drop_with("the spool is full (--spool-memory and --spool-size)");
+    return false;
+  }
+  staged_bytes_ += bytes;
+  staged_.emplace_back(sequence, std::move(profile));
   return true;
+}
+
+std::optional<Spool::StagedFile> Spool::next_staged() const {
+  if (staged_.empty()) return std::nullopt;
+  const auto& [sequence, profile] = staged_.front();
+  return StagedFile{sequence, path_of(sequence), encode(profile)};
+}
+
+void Spool::staged_done(const StagedFile& file, const Result<void>& written) {
+  if (staged_.empty() || staged_.front().first != file.sequence) return;  // delivered meanwhile
+  staged_bytes_ -= weight(staged_.front().second);
+  staged_.pop_front();
+  if (!written) {
+    drop_with("cannot spool a profile: " + written.error().message);
+    return;
+  }
+  disk_.push_back({file.sequence, file.content.size()});
+  disk_bytes_ += file.content.size();
+}
+
+void Spool::write_staged() {
+  while (std::optional<StagedFile> file = next_staged()) {
+    staged_done(*file, write_file_atomically(file->path, file->content));
+  }
 }
 
 Result<IntervalProfile> Spool::read(const OnDisk& entry) const {
@@ -154,6 +169,7 @@ std::optional<IntervalProfile> Spool::front() {
     drop_with(profile.error().message);  // damaged or removed by hand: nothing to send
     pop();
   }
+  if (!staged_.empty()) return staged_.front().second;
   return std::nullopt;
 }
 
@@ -161,30 +177,38 @@ void Spool::pop() {
   if (!memory_.empty()) {
     memory_bytes_ -= weight(memory_.front().second);
     memory_.pop_front();
-    return;
+  } else if (!disk_.empty()) {
+    std::error_code ignored;
+    fs::remove(path_of(disk_.front().sequence), ignored);
+    disk_bytes_ -= disk_.front().bytes;
+    disk_.pop_front();
+  } else if (!staged_.empty()) {
+    staged_bytes_ -= weight(staged_.front().second);
+    staged_.pop_front();
   }
-  if (disk_.empty()) return;
-  std::error_code ignored;
-  fs::remove(path_of(disk_.front().sequence), ignored);
-  disk_bytes_ -= disk_.front().bytes;
-  disk_.pop_front();
 }
 
 size_t Spool::persist() {
+  write_staged();  // the newest: on disk before the oldest are added in front of them
   size_t written_count = 0;
   std::deque<OnDisk> written;
-  while (!memory_.empty()) {
-    auto& [sequence, profile] = memory_.front();
-    Result<uint64_t> bytes = write(sequence, profile);
-    if (bytes) {
-      written.push_back({sequence, *bytes});
+  for (auto& [sequence, profile] : memory_) {
+    StagedFile file{sequence, path_of(sequence), encode(profile)};
+    Result<void> stored = limits_.directory.empty()
+                              ? Result<void>(make_error("no --spool-dir to keep it in"))
+                          : disk_bytes_ + file.content.size() > limits_.disk_bytes
+                              ? Result<void>(make_error("the spool directory is full (--spool-size)"))
+                              : write_file_atomically(file.path, file.content);
+    if (stored) {
+      written.push_back({sequence, file.content.size()});
+      disk_bytes_ += file.content.size();
       written_count++;
     } else {
-      drop_with(bytes.error().message);
+      drop_with(stored.error().message);
     }
-    memory_bytes_ -= weight(profile);
-    memory_.pop_front();
   }
+  memory_.clear();
+  memory_bytes_ = 0;
   disk_.insert(disk_.begin(), written.begin(), written.end());  // older than those on disk
   return written_count;
 }
