@@ -3,12 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "agent/agent.h"
 #include "agent/interval_clock.h"
 #include "agent/labels.h"
 #include "agent/quantity.h"
 #include "agent/service.h"
 #include "agent/service_split.h"
+#include "load/gunzip.h"
+#include "render/profile.pb.h"
 
 namespace stprof {
 namespace {
@@ -182,6 +187,61 @@ TEST(AgentLabels, OwnLabelsThenTheCommandLines) {
   Labels expected = {{"service_name", "api"}, {"host", "web-1.example"}, {"pid", "10"},
                      {"python_version", "3.11.2"}, {"env", "prod"}};
   EXPECT_EQ(labels_of(slice, options), expected) << "no empty container_id; --label wins";
+}
+
+// A backend that keeps what it is given.
+class KeepingSink : public Sink {
+ public:
+  Delivery deliver(const IntervalProfile& profile) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    kept.push_back(profile);
+    return {};
+  }
+  std::string name() const override { return "keeping"; }
+  std::mutex mutex;
+  std::vector<IntervalProfile> kept;
+};
+
+TEST(Agent, EachCutGivesEverySinkAProfilePerServiceForItsWindow) {
+  auto sink = std::make_unique<KeepingSink>();
+  KeepingSink& backend = *sink;
+  Sender sender(std::move(sink), std::move(*Spool::open({1 << 20, "", 0})), {}, [](const std::string&) {});
+  AgentOptions options;
+  options.interval_seconds = 15;
+  options.host = "web-1";
+  Agent agent(options, {&sender}, 1000007);
+  agent.keep_total();
+  EXPECT_FALSE(agent.due(1000019));
+  ASSERT_TRUE(agent.due(1000020));
+  agent.cut(three_processes(), 1000021, false);
+  agent.cut(three_processes(), 1000029, true);  // stopped: a short last interval
+  sender.finish(std::chrono::milliseconds(60000));
+  ASSERT_EQ(backend.kept.size(), 4u);
+  EXPECT_EQ(agent.stats().intervals, 2u);
+  EXPECT_EQ(agent.stats().profiles, 4u);
+  EXPECT_EQ(agent.stats().samples, 28u);
+  EXPECT_EQ(agent.total()->total_samples(), 28u);
+  const IntervalProfile& api = backend.kept[0];
+  EXPECT_EQ(api.service, "api");
+  EXPECT_EQ(api.window.from, 1000007);
+  EXPECT_EQ(api.window.until, 1000020);
+  EXPECT_EQ(backend.kept[2].window.from, 1000020);
+  EXPECT_EQ(backend.kept[2].window.until, 1000029);
+  Labels labels = {{"service_name", "api"}, {"host", "web-1"}};
+  EXPECT_EQ(api.labels, labels);
+  perftools::profiles::Profile message;
+  ASSERT_TRUE(message.ParseFromString(*gunzip(api.pprof_gz, 1 << 20)));
+  EXPECT_EQ(message.time_nanos(), 1000007 * 1000000000LL);
+  EXPECT_EQ(message.duration_nanos(), 13 * 1000000000LL);
+  std::vector<std::string> comments;
+  for (int64_t index : message.comment()) comments.push_back(message.string_table(index));
+  EXPECT_EQ(comments, (std::vector<std::string>{"host=web-1", "service_name=api"}));
+  int64_t samples = 0;
+  for (const auto& sample : message.sample()) {
+    samples += sample.value(0);
+    EXPECT_EQ(sample.label_size(), 0) << "no process or thread labels: Pyroscope series";
+  }
+  EXPECT_EQ(samples, 12);
 }
 
 }  // namespace
