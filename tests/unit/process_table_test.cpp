@@ -277,6 +277,21 @@ TEST_F(ProcessTableTest, ExitEndsTheImageAndReleaseFreesItsMemory) {
   EXPECT_TRUE(table.take_retired().empty());
 }
 
+TEST_F(ProcessTableTest, ReleasedImagesAreForgottenAndStillCounted) {
+  system_.start_python(500, "python3");
+  system_.start_python(501, "python3");
+  ProcessTable& table = start();
+  system_.end(500);
+  handle(sampler_->kernel_exit(500));
+  table.forget_released();
+  EXPECT_NE(table.find(500), nullptr) << "its last counts are not drained yet";
+  for (const ProcessTable::Retired& retired : table.take_retired()) table.release(retired);
+  table.forget_released();
+  EXPECT_EQ(table.find(500), nullptr);
+  ASSERT_NE(table.find(501), nullptr) << "alive: kept";
+  EXPECT_EQ(table.profiled_count(), 2u);
+}
+
 TEST_F(ProcessTableTest, ReusedPidIsANewImage) {
   system_.start_python(500, "old");
   ProcessTable& table = start();

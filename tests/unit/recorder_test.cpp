@@ -221,6 +221,43 @@ TEST_F(RecorderTest, CodeThatCannotBeReadBackIsUnknownNotMisnamed) {
   EXPECT_EQ(recorder().summary().unknown_frames, 1u);
 }
 
+TEST_F(RecorderTest, TakingTheProfileHandsOverEachCountOnce) {
+  start_app(100, "api");
+  start_app(200, "batch");
+  recorder();
+  feed_.count(100, 100, stacks_[100], 4);
+  feed_.count(200, 200, stacks_[200], 2);
+  std::vector<Profile> taken;
+  int drains = 0;
+  std::atomic<bool> stop{false};
+  recorder().run(stop, [&] {
+    drains++;
+    if (drains == 1) {
+      taken.push_back(recorder().take_profile());
+      feed_.count(100, 100, stacks_[100], 3);  // counted in the next interval only
+      system_.end(200);
+      feed_.send(sampler_.kernel_exit(200));
+    } else if (drains == 2) {
+      taken.push_back(recorder().take_profile());
+      stop = true;
+    }
+  });
+  taken.push_back(recorder().take_profile());
+  ASSERT_EQ(taken.size(), 3u);
+  std::map<std::string, uint64_t> first = {
+      {"api(100)/api;main (/srv/api.py:10);Job.work (/srv/api.py:22)", 4},
+      {"batch(200)/batch;main (/srv/batch.py:10);Job.work (/srv/batch.py:22)", 2}};
+  EXPECT_EQ(stacks_of(taken[0]), first);
+  std::map<std::string, uint64_t> second = {
+      {"api(100)/api;main (/srv/api.py:10);Job.work (/srv/api.py:22)", 3}};
+  EXPECT_EQ(stacks_of(taken[1]), second) << "symbolized again after the hand-over";
+  EXPECT_EQ(taken[1].processes.size(), 1u) << "a process without samples is not carried over";
+  EXPECT_EQ(taken[1].frequency_hz, 100);
+  EXPECT_TRUE(taken[2].samples.empty());
+  EXPECT_TRUE(taken[2].processes.empty());
+  EXPECT_EQ(recorder().summary().python_processes, 2u) << "the ended process is still counted";
+}
+
 TEST_F(RecorderTest, CountsOfProcessesNeverRegisteredAreLost) {
   start_app(100, "api");
   recorder();

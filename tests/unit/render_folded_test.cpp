@@ -27,8 +27,8 @@ namespace {
 // non-ASCII names, and one stack added twice (merged by the builder: 5 + 2 = 7).
 Profile sample_profile() {
   ProfileBuilder builder;
-  uint32_t python = builder.process(1, {1234, 1234, "python3.11", "3.11.2", ""});
-  uint32_t server = builder.process(2, {2000, 2000, "app server", "3.11.7", ""});
+  uint32_t python = builder.process(1, {1234, 1234, "python3.11", "3.11.2", "", "", ""});
+  uint32_t server = builder.process(2, {2000, 2000, "app server", "3.11.7", "", "", ""});
   uint32_t python_main = builder.thread(python, 1234, "MainThread");
   uint32_t python_worker = builder.thread(python, 1240, "worker");
   uint32_t server_main = builder.thread(server, 2000, "MainThread");
@@ -112,14 +112,14 @@ TEST(RenderFolded, CountsSumToTotalSamplesWithEveryOptionSet) {
 
 TEST(RenderFolded, SeparatorsInsideNamesAreReplaced) {
   ProfileBuilder builder;
-  uint32_t thread = builder.thread(builder.process(1, {1, 1, "a;b", "3.11.2", ""}), 1, "t;1\nx");
+  uint32_t thread = builder.thread(builder.process(1, {1, 1, "a;b", "3.11.2", "", "", ""}), 1, "t;1\nx");
   builder.add(thread, {builder.location("f;g\r", "x;y.py", 2)}, StackEnd::kComplete, 1);
   EXPECT_EQ(render(builder.profile(), true, true), "a:b (1);t:1:x (1);f:g: (x:y.py:2) 1\n");
 }
 
 TEST(RenderFolded, AFrameWithoutAFileIsItsNameAlone) {
   ProfileBuilder builder;
-  uint32_t thread = builder.thread(builder.process(1, {1, 1, "p", "3.11.2", ""}), 1, "t");
+  uint32_t thread = builder.thread(builder.process(1, {1, 1, "p", "3.11.2", "", "", ""}), 1, "t");
   uint32_t f = builder.location("f", "m.py", 3);
   builder.add(thread, {f, builder.location("[off-CPU: read]", "", 0)}, StackEnd::kComplete, 1);
   EXPECT_EQ(render(builder.profile(), true, true), "p (1);t (1);f (m.py:3);[off-CPU: read] 1\n");
@@ -159,7 +159,7 @@ TEST(RenderFolded, SameProfileAlwaysRendersTheSameText) {
   // Samples added in the opposite order render identically (lines are sorted).
   ProfileBuilder forward, backward;
   for (ProfileBuilder* builder : {&forward, &backward}) {
-    uint32_t thread = builder->thread(builder->process(1, {1, 1, "p", "3.11.2", ""}), 1, "t");
+    uint32_t thread = builder->thread(builder->process(1, {1, 1, "p", "3.11.2", "", "", ""}), 1, "t");
     uint32_t a = builder->location("a", "m.py", 1);
     uint32_t b = builder->location("b", "m.py", 2);
     if (builder == &forward) {

@@ -14,13 +14,13 @@ namespace {
 
 std::string summary_text(const Profile& profile, const RecordSummary& summary) {
   std::ostringstream out;
-  print_summary(profile, summary, false, out);
+  print_summary(totals_of(profile), summary, false, out);
   return out.str();
 }
 
 nlohmann::json summary_json(const Profile& profile, const RecordSummary& summary) {
   std::ostringstream out;
-  print_summary_json(profile, summary, {}, 0, out);
+  print_summary_json(totals_of(profile), summary, {}, 0, out);
   return nlohmann::json::parse(out.str());
 }
 

@@ -5,6 +5,8 @@
 #include <limits>
 #include <regex>
 
+#include "agent/labels.h"
+#include "agent/quantity.h"
 #include "version.h"
 
 namespace stprof {
@@ -129,6 +131,134 @@ CLI::App* add_diff_command(CLI::App& app, Config& config, OutputFlags& flags,
   return diff;
 }
 
+// The agent's own flags, as given (durations and sizes are converted after parsing).
+struct AgentFlags {
+  std::string interval = "15s";
+  std::string service_by = "auto";
+  std::vector<std::string> labels;
+  std::string timeout = "10s";
+  std::string retain, retain_size;
+  std::string spool_memory = "64M", spool_size = "1G";
+  std::string retry_max = "30s", flush = "10s";
+};
+
+// `agent`: records until stopped, cutting a profile per service every interval for its sinks.
+// The recording flags (selection, -F, --mode, --gil, -d, -o for the whole run) fall through.
+CLI::App* add_agent_command(CLI::App& app, Config& config, AgentFlags& flags) {
+  AgentConfig& agent = config.agent;
+  auto* command = app.add_subcommand(
+      "agent", "Record continuously and send a profile per service every --interval to "
+               "Pyroscope (--pyroscope) and/or a directory (--output-dir). Takes the recording "
+               "options too (stprof-bpf --help).");
+  command->fallthrough();
+  command->add_option("--interval", flags.interval, "How long each profile covers (15s, 1m, ...)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  command->add_option("--service-by", flags.service_by,
+                      "What makes a service: auto (the container, else the systemd service, else "
+                      "comm), container, cgroup, comm or exe")
+      ->check(CLI::IsMember({"auto", "container", "cgroup", "comm", "exe"}).description(""))
+      ->type_name("KIND")
+      ->capture_default_str();
+  command->add_flag("--per-process", agent.options.per_process,
+                    "A profile per process (labelled pid) rather than per service");
+  command->add_option("--label", flags.labels,
+                      "A label on every profile, key=value (repeatable; overrides the agent's own)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  command->add_option("--pyroscope", agent.pyroscope_url,
+                      "Push each profile to this Pyroscope server's ingest API (http[s]://HOST:PORT)")
+      ->type_name("URL");
+  command->add_option("--pyroscope-tenant", agent.pyroscope_tenant,
+                      "Pyroscope tenant (the X-Scope-OrgID header)")
+      ->type_name("ID");
+  command->add_option("--pyroscope-basic-auth-file", agent.pyroscope_basic_auth_file,
+                      "HTTP basic auth for Pyroscope: a file whose first line is user:password")
+      ->type_name("FILE");
+  command->add_option("--pyroscope-token-file", agent.pyroscope_token_file,
+                      "A bearer token for Pyroscope: a file whose first line is the token")
+      ->type_name("FILE");
+  command->add_option("--pyroscope-timeout", flags.timeout, "The longest a push may take")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  command->add_option("--output-dir", agent.output_dir,
+                      "Write each profile there as START-SERVICE.pb.gz (gzipped pprof)")
+      ->type_name("DIR");
+  command->add_option("--retain", flags.retain,
+                      "--output-dir: remove files whose interval began longer ago than this")
+      ->type_name("DURATION");
+  command->add_option("--retain-size", flags.retain_size,
+                      "--output-dir: remove the oldest files while they add up to more (64M, 1G)")
+      ->type_name("SIZE");
+  command->add_option("--spool-memory", flags.spool_memory,
+                      "Profiles a slow or failing backend has not taken yet, held in memory up to "
+                      "this per sink")
+      ->type_name("SIZE")
+      ->capture_default_str();
+  command->add_option("--spool-dir", agent.spool_dir,
+                      "Then on disk here (kept across restarts), up to --spool-size")
+      ->type_name("DIR");
+  command->add_option("--spool-size", flags.spool_size, "The most --spool-dir holds")
+      ->type_name("SIZE")
+      ->capture_default_str();
+  command->add_option("--retry-max", flags.retry_max, "The longest wait between two tries of a backend")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  command->add_option("--flush-timeout", flags.flush,
+                      "At the end, how long the backends may take to accept what is queued")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  command->add_option("--log-file", agent.log_file,
+                      "Append stderr (warnings, errors, the summary) to this file; SIGHUP reopens it")
+      ->type_name("FILE");
+  return command;
+}
+
+// The agent's flags converted and checked; an error message for a usage error.
+std::optional<std::string> finish_agent(const AgentFlags& flags, Config& config) {
+  AgentConfig& agent = config.agent;
+  auto duration = [](const std::string& flag, const std::string& text, int64_t& seconds) -> std::optional<std::string> {
+    Result<int64_t> parsed = parse_duration_seconds(text);
+    if (!parsed) return flag + ": " + parsed.error().message;
+    seconds = *parsed;
+    return std::nullopt;
+  };
+  auto size = [](const std::string& flag, const std::string& text, uint64_t& bytes) -> std::optional<std::string> {
+    Result<uint64_t> parsed = parse_size_bytes(text);
+    if (!parsed) return flag + ": " + parsed.error().message;
+    bytes = *parsed;
+    return std::nullopt;
+  };
+  std::optional<std::string> problem;
+  if ((problem = duration("--interval", flags.interval, agent.options.interval_seconds))) return problem;
+  if ((problem = duration("--pyroscope-timeout", flags.timeout, agent.pyroscope_timeout_seconds))) return problem;
+  if (!flags.retain.empty() && (problem = duration("--retain", flags.retain, agent.retain_seconds))) return problem;
+  if (!flags.retain_size.empty() && (problem = size("--retain-size", flags.retain_size, agent.retain_bytes))) return problem;
+  if ((problem = size("--spool-memory", flags.spool_memory, agent.spool_memory_bytes))) return problem;
+  if ((problem = size("--spool-size", flags.spool_size, agent.spool_disk_bytes))) return problem;
+  if ((problem = duration("--retry-max", flags.retry_max, agent.retry_max_seconds))) return problem;
+  if ((problem = duration("--flush-timeout", flags.flush, agent.flush_seconds))) return problem;
+  agent.options.service_by = *parse_service_by(flags.service_by);
+  for (const std::string& text : flags.labels) {
+    Result<std::pair<std::string, std::string>> label = parse_label(text);
+    if (!label) return label.error().message;
+    agent.options.extra_labels[label->first] = label->second;
+  }
+  if (agent.pyroscope_url.empty() && agent.output_dir.empty()) {
+    return std::string("agent: nowhere to send profiles: give --pyroscope URL and/or --output-dir DIR");
+  }
+  if ((!flags.retain.empty() || !flags.retain_size.empty()) && agent.output_dir.empty()) {
+    return std::string("--retain and --retain-size apply to --output-dir, which is not given");
+  }
+  bool pyroscope_flags = !agent.pyroscope_tenant.empty() || !agent.pyroscope_basic_auth_file.empty() ||
+                         !agent.pyroscope_token_file.empty();
+  if (pyroscope_flags && agent.pyroscope_url.empty()) {
+    return std::string("--pyroscope-tenant and the credential files apply to --pyroscope, which is not given");
+  }
+  if (config.live) return std::string("agent: the live view is for a terminal; run `stprof-bpf top` instead");
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) {
@@ -242,6 +372,8 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->type_name("PID")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()).description(""));
   dump->add_flag("--json", config.json, "One JSON object: pid, comm, python, threads");
+  AgentFlags agent_flags;
+  CLI::App* agent = add_agent_command(app, config, agent_flags);
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
@@ -288,6 +420,20 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     } else {
       finish_outputs(convert_flags, true, config);
     }
+  } else if (agent->parsed()) {
+    config.command = Command::kAgent;
+    for (const char* grouping : {"--per-process", "--merged", "--no-process", "--per-thread", "--no-thread"}) {
+      if (app.get_option(grouping)->count() > 0) {
+        return usage_error(std::string(grouping) + ": the agent's profiles have no process or thread "
+                           "level (a pprof's labels become series in Pyroscope); `agent --per-process` "
+                           "cuts a profile per process");
+      }
+    }
+    finish_outputs(outputs, false, config);
+    config.agent.options.view.line_numbers = config.view.line_numbers;
+    config.agent.options.view.full_filenames = config.view.full_filenames;
+    config.agent.options.view.container_frame = config.view.container_frame;
+    if (std::optional<std::string> problem = finish_agent(agent_flags, config)) return usage_error(*problem);
   } else {
     config.live = config.live || top->parsed();
     finish_outputs(outputs, !config.live, config);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/agent.h"
 #include "render/format.h"
 #include "render/profile_view.h"
 
@@ -21,6 +22,26 @@ enum class Command {
   kConvert,  // `convert IN... -o OUT...` (also `merge`): saved profiles, merged, in other formats
   kDiff,     // `diff BEFORE AFTER -o OUT`: the difference of two saved profiles
   kDump,     // `dump -p PID`: every thread's Python stack now
+  kAgent,    // `agent`: records for as long as it runs, a profile per service every interval
+};
+
+// `stprof-bpf agent`: where its profiles go and how they are cut.
+struct AgentConfig {
+  AgentOptions options;  // interval, services, labels, grouping (host filled in by main)
+  std::string pyroscope_url;          // --pyroscope; "" for none
+  std::string pyroscope_tenant;       // --pyroscope-tenant
+  std::string pyroscope_basic_auth_file;
+  std::string pyroscope_token_file;
+  int64_t pyroscope_timeout_seconds = 10;
+  std::string output_dir;             // --output-dir; "" for none
+  int64_t retain_seconds = 0;         // --retain; 0: keep every file
+  uint64_t retain_bytes = 0;          // --retain-size; 0: no limit
+  uint64_t spool_memory_bytes = 64ull << 20;
+  std::string spool_dir;              // "" keeps the spool in memory only
+  uint64_t spool_disk_bytes = 1ull << 30;
+  int64_t retry_max_seconds = 30;     // the longest backoff
+  int64_t flush_seconds = 10;         // at the end, how long the sinks may take to deliver
+  std::string log_file;               // --log-file: stderr goes there, reopened on SIGHUP
 };
 
 struct Config {
@@ -58,6 +79,7 @@ struct Config {
   bool live = false;         // `stprof-bpf top` or --live: the terminal view
   bool json = false;         // the end-of-run summary as one JSON object
   int verbose = 0;  // -v: counters and libbpf warnings; -vv: also libbpf's debug log
+  AgentConfig agent;  // Command::kAgent
 };
 
 // Parses argv. nullopt with `exit_code` set when the program should exit right away (help,

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "bpf/sampler.h"
+#include "cli/agent_run.h"
 #include "cli/config.h"
 #include "cli/live_top.h"
 #include "cli/saved_profiles.h"
@@ -38,8 +39,15 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reopen{false};  // the agent: SIGHUP
 
 void request_stop(int) { g_stop.store(true); }
+void request_reopen(int) { g_reopen.store(true); }
+
+std::string host_name() {
+  char name[256] = {};
+  return ::gethostname(name, sizeof(name) - 1) == 0 ? name : "unknown";
+}
 
 int fail(const std::string& message) {
   std::cerr << "stprof-bpf: error: " << message << "\n";
@@ -124,7 +132,8 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (config->command != stprof::Command::kRecord) {  // saved profiles: no root, no BPF
+  bool records = config->command == stprof::Command::kRecord || config->command == stprof::Command::kAgent;
+  if (!records) {  // saved profiles: no root, no BPF
     stprof::Result<void> done = config->command == stprof::Command::kDiff
                                     ? stprof::run_diff(*config)
                                     : stprof::run_convert(*config);
@@ -135,6 +144,13 @@ int main(int argc, char** argv) {
   if (auto ok = stprof::check_kernel_btf(); !ok) return fail(ok.error().message);
   for (const stprof::Output& output : config->outputs) {
     if (auto ok = stprof::check_writable(output.path); !ok) return fail(ok.error().message);
+  }
+
+  std::unique_ptr<stprof::AgentRun> agent;
+  if (config->command == stprof::Command::kAgent) {
+    auto opened = stprof::AgentRun::open(*config, host_name());
+    if (!opened) return fail(opened.error().message);
+    agent = std::move(*opened);
   }
 
   raise_file_limit();
@@ -151,6 +167,11 @@ int main(int argc, char** argv) {
     sigaction(SIGHUP, &action, nullptr);
     sigaction(SIGQUIT, &action, nullptr);
   }
+  if (agent) {  // SIGHUP reopens the log file and the credential files
+    struct sigaction reopen{};
+    reopen.sa_handler = request_reopen;
+    sigaction(SIGHUP, &reopen, nullptr);
+  }
 
   stprof::RecordOptions options;
   options.filter = target_filter(*config);
@@ -159,6 +180,7 @@ int main(int argc, char** argv) {
   options.code_free_uprobe = config->code_free_uprobe;
   options.gil_only = config->gil_only;
   options.mode = config->mode;
+  options.drain_on_wall_seconds = config->command == stprof::Command::kAgent;
   bool wall = config->mode == stprof::ProfileMode::kWall;
   auto sampler = stprof::Sampler::start(
       {config->frequency_hz, config->verbose, options.filter.watches_new_processes(),
@@ -175,7 +197,8 @@ int main(int argc, char** argv) {
   auto feed = stprof::MapFeed::open((*sampler)->maps());
   if (!feed) return fail(feed.error().message);
 
-  stprof::StatusLine status(!config->live && ::isatty(STDERR_FILENO) == 1);
+  // Not for the agent: its sender threads write to stderr too.
+  stprof::StatusLine status(!config->live && !agent && ::isatty(STDERR_FILENO) == 1);
   auto warn = [&status](const std::string& message) {
     status.clear();
     std::cerr << "stprof-bpf: warning: " << message << "\n";
@@ -206,10 +229,13 @@ int main(int argc, char** argv) {
     live->start();
   }
   auto started = std::chrono::steady_clock::now();
+  if (agent) agent->start(static_cast<int64_t>(::time(nullptr)));
   recorder.run(g_stop, [&] {
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
     size_t processes = recorder.python_processes();
-    if (live) {
+    if (agent) {
+      agent->after_drain(recorder, g_reopen);
+    } else if (live) {
       live->refresh(recorder.profile(), {elapsed.count(), processes, config->frequency_hz});
     } else {
       status.update(elapsed.count(), recorder.profile().total_samples(), processes);
@@ -218,8 +244,15 @@ int main(int argc, char** argv) {
   if (live) live->finish();
   status.clear();
   stprof::RecordSummary summary = recorder.summary();
+  std::chrono::duration<double> run_seconds = std::chrono::steady_clock::now() - started;
+  if (agent) agent->finish(recorder);
+  const stprof::Profile& whole = agent && agent->total() ? *agent->total() : recorder.profile();
+  stprof::RunTotals totals = agent ? agent->totals(run_seconds.count(), config->frequency_hz,
+                                                   recorder.profile().sample_period_ns())
+                                   : stprof::totals_of(recorder.profile());
 
-  stprof::Profile view = stprof::make_view(recorder.profile(), config->view);
+  // The agent's -o keeps the process and thread levels: the whole run, per process.
+  stprof::Profile view = stprof::make_view(whole, config->view);
   stprof::RenderOptions render_options;
   render_options.min_percent = config->min_percent;
   render_options.exporter = std::string("stprof-bpf ") + stprof::kStprofVersion;
@@ -238,10 +271,14 @@ int main(int argc, char** argv) {
   }
   exit_code = summary.targets_failed || summary.selectors_matched_nothing ? 3 : 0;
   if (config->json) {
-    stprof::print_summary_json(recorder.profile(), summary, config->outputs, exit_code,
-                               to_stdout ? std::cerr : std::cout);
+    stprof::print_summary_json(totals, summary, config->outputs, exit_code,
+                               to_stdout ? std::cerr : std::cout,
+                               agent ? agent->json() : nlohmann::ordered_json::object());
   } else {
-    stprof::print_summary(recorder.profile(), summary, config->verbose > 0, std::cerr);
+    stprof::print_summary(totals, summary, config->verbose > 0, std::cerr);
+    if (agent) {
+      for (const std::string& line : agent->report()) std::cerr << "stprof-bpf: " << line << "\n";
+    }
     if (summary.targets_exited) std::cerr << "stprof-bpf: every profiled process exited\n";
   }
   return exit_code;

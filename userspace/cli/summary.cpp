@@ -39,16 +39,14 @@ uint64_t lost_to_full_maps(const Counters& c) {
 
 const char* mode_name(ProfileMode mode) { return mode == ProfileMode::kWall ? "wall" : "cpu"; }
 
-// Wall mode: the on-CPU part of the wall time, the profile's samples times the sample period.
-uint64_t on_cpu_ns(const Profile& profile) {
-  return profile.total_samples() * profile.sample_period_ns();
-}
+// Wall mode: the on-CPU part of the wall time, the samples times the sample period.
+uint64_t on_cpu_ns(const RunTotals& totals) { return totals.samples * totals.sample_period_ns; }
 
 // "stprof-bpf: wall time 12.0 s of 3 threads: on-CPU 2.10 s (17.5%), off-CPU: read 6.00 s
 // (50.0%), ..." with the off-CPU reasons largest first.
-void print_wall_time(const Profile& profile, const RecordSummary& summary, std::ostream& out) {
+void print_wall_time(const RunTotals& totals, const RecordSummary& summary, std::ostream& out) {
   std::vector<std::pair<uint64_t, std::string>> off_cpu;
-  uint64_t wall = on_cpu_ns(profile);
+  uint64_t wall = on_cpu_ns(totals);
   for (const auto& [reason, ns] : summary.off_cpu_ns) {
     off_cpu.emplace_back(ns, reason);
     wall += ns;
@@ -59,9 +57,9 @@ void print_wall_time(const Profile& profile, const RecordSummary& summary, std::
   auto part = [wall](uint64_t ns) {
     return duration_text(ns) + " (" + format_double(percent(ns, wall), "%.1f") + "%)";
   };
-  size_t threads = profile.threads.size();
+  size_t threads = totals.threads;
   out << "stprof-bpf: wall time " << duration_text(wall) << " of " << threads
-      << (threads == 1 ? " thread" : " threads") << ": on-CPU " << part(on_cpu_ns(profile));
+      << (threads == 1 ? " thread" : " threads") << ": on-CPU " << part(on_cpu_ns(totals));
   for (size_t i = 0; i < off_cpu.size(); i++) {
     out << (i == 0 ? ", off-CPU: " : ", ") << off_cpu[i].second << " " << part(off_cpu[i].first);
   }
@@ -70,18 +68,23 @@ void print_wall_time(const Profile& profile, const RecordSummary& summary, std::
 
 }  // namespace
 
-void print_summary(const Profile& profile, const RecordSummary& summary, bool verbose,
+RunTotals totals_of(const Profile& profile) {
+  return {profile.total_samples(), profile.threads.size(), profile.duration_seconds,
+          profile.frequency_hz, profile.sample_period_ns()};
+}
+
+void print_summary(const RunTotals& totals, const RecordSummary& summary, bool verbose,
                    std::ostream& out) {
   const Counters& c = summary.counters;
-  double seconds = profile.duration_seconds;
-  double expected = summary.sampled_cpu_seconds * profile.frequency_hz;
-  out << "stprof-bpf: " << profile.total_samples() << " Python samples from "
-      << summary.python_processes << " process(es), " << profile.threads.size() << " thread(s) in "
+  double seconds = totals.duration_seconds;
+  double expected = summary.sampled_cpu_seconds * totals.frequency_hz;
+  out << "stprof-bpf: " << totals.samples << " Python samples from "
+      << summary.python_processes << " process(es), " << totals.threads << " thread(s) in "
       << format_double(seconds, "%.1f") << " s; " << c[STPROF_SAMPLES] << " CPU ticks sampled ("
       << format_double(expected > 0 ? 100.0 * c[STPROF_SAMPLES] / expected : 0, "%.1f")
-      << "% of " << profile.frequency_hz << " Hz over "
+      << "% of " << totals.frequency_hz << " Hz over "
       << format_double(summary.sampled_cpu_seconds, "%.1f") << " s of CPU time sampled)\n";
-  if (summary.mode == ProfileMode::kWall) print_wall_time(profile, summary, out);
+  if (summary.mode == ProfileMode::kWall) print_wall_time(totals, summary, out);
 
   std::string dropped;
   auto note = [&dropped](uint64_t n, const char* what) {
@@ -121,18 +124,19 @@ void print_summary(const Profile& profile, const RecordSummary& summary, bool ve
   }
 }
 
-void print_summary_json(const Profile& profile, const RecordSummary& summary,
-                        const std::vector<Output>& outputs, int exit_code, std::ostream& out) {
+void print_summary_json(const RunTotals& totals, const RecordSummary& summary,
+                        const std::vector<Output>& outputs, int exit_code, std::ostream& out,
+                        const nlohmann::ordered_json& extra) {
   const Counters& c = summary.counters;
   nlohmann::ordered_json json;
-  json["samples"] = profile.total_samples();
+  json["samples"] = totals.samples;
   json["processes"] = summary.python_processes;
-  json["threads"] = profile.threads.size();
-  json["duration_seconds"] = profile.duration_seconds;
-  json["frequency_hz"] = profile.frequency_hz;
+  json["threads"] = totals.threads;
+  json["duration_seconds"] = totals.duration_seconds;
+  json["frequency_hz"] = totals.frequency_hz;
   json["mode"] = mode_name(summary.mode);
   if (summary.mode == ProfileMode::kWall) {
-    json["on_cpu_ns"] = on_cpu_ns(profile);
+    json["on_cpu_ns"] = on_cpu_ns(totals);
     json["off_cpu_ns"] = summary.off_cpu_ns;
   }
   json["cpus"] = summary.cpus;
@@ -172,6 +176,7 @@ void print_summary_json(const Profile& profile, const RecordSummary& summary,
   json["selectors_matched_nothing"] = summary.selectors_matched_nothing;
   json["targets_exited"] = summary.targets_exited;
   json["exit_code"] = exit_code;
+  for (const auto& [key, value] : extra.items()) json[key] = value;
   out << json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << std::endl;
 }
 

@@ -27,6 +27,8 @@ struct ProcessInfo {
   std::string comm;
   std::string python_version;  // "3.11.2"
   std::string container_id;    // 64 hex digits, "" when not in a container
+  std::string cgroup;          // cgroup v2 path ("/system.slice/app.service"); "" when unknown
+  std::string exe;             // executable path (/proc/PID/exe); "" when unknown
 };
 
 struct ThreadInfo {

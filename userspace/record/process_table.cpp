@@ -15,6 +15,8 @@ namespace {
 // from the exec event).
 constexpr int kExecRetryDelays[] = {0, 2, 5, 10, 20, 40, 80, 160, 320};
 
+constexpr size_t kMaxLatencies = 100000;  // see exec_to_registration_ms
+
 uint64_t monotonic_ns() {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
@@ -80,10 +82,21 @@ void ProcessTable::release(const Retired& retired) {
   process->memory.reset();
 }
 
+void ProcessTable::forget_released() {
+  for (auto it = processes_.begin(); it != processes_.end();) {
+    if (it->second.exited && !it->second.memory) {
+      it = processes_.erase(it);
+      gone_count_++;
+    } else {
+      ++it;
+    }
+  }
+}
+
 void ProcessTable::replace(int pid, TrackedProcess process) {
   process.serial = next_serial_++;
   auto [it, inserted] = processes_.insert_or_assign(pid, std::move(process));
-  if (!inserted) replaced_count_++;
+  if (!inserted) gone_count_++;
   // Children of a profiled process are profiled from their first instruction (see procs.bpf.c),
   // except with -p alone, which names exactly the processes to profile.
   if (filter_.watches_new_processes()) sampler_.follow(static_cast<__u32>(pid));
@@ -148,7 +161,10 @@ ProcessTable::Outcome ProcessTable::consider(int pid, bool requested, Warnings& 
                            : sampler_.add_process(static_cast<__u32>(pid), walker);
   if (!added) return reject(added.error().message);
   if (!arrival.registered_at_exec) {
-    if (arrival.exec_ktime_ns) exec_latencies_ms_.push_back((monotonic_ns() - arrival.exec_ktime_ns) / 1e6);
+    // The first kMaxLatencies only: a run of weeks sees millions of execs.
+    if (arrival.exec_ktime_ns && exec_latencies_ms_.size() < kMaxLatencies) {
+      exec_latencies_ms_.push_back((monotonic_ns() - arrival.exec_ktime_ns) / 1e6);
+    }
     remember_image(python, walker);
   }
 

@@ -84,7 +84,12 @@ class ProcessTable {
   // for the profile.
   void release(const Retired& retired);
 
-  size_t profiled_count() const { return processes_.size() + replaced_count_; }
+  // Drops the images that ended and were released: a profile handed over holds their names
+  // already, and no count can name them any more. Keeps the table as large as the processes
+  // alive (and not yet drained) over a run of weeks, not as every process ever seen.
+  void forget_released();
+
+  size_t profiled_count() const { return processes_.size() + gone_count_; }
   size_t alive_count() const;
   // Code objects the symbolizers of the processes still alive remember.
   size_t cached_code_objects() const;
@@ -93,7 +98,7 @@ class ProcessTable {
   bool selectors_matched() const { return selected_any_; }
   bool watches_new_processes() const { return filter_.watches_new_processes(); }
   // Milliseconds from exec to registration, for processes found through an exec event and
-  // registered by userspace (not those the kernel registered at exec).
+  // registered by userspace (not those the kernel registered at exec); the first 100000.
   const std::vector<double>& exec_to_registration_ms() const { return exec_latencies_ms_; }
 
  private:
@@ -146,7 +151,7 @@ class ProcessTable {
   std::vector<double> exec_latencies_ms_;
   std::vector<Retired> retired_;
   uint64_t next_serial_ = 1;
-  size_t replaced_count_ = 0;  // images replaced by an exec or a reused PID
+  size_t gone_count_ = 0;  // images replaced by an exec or a reused PID, or forgotten
   bool targets_failed_ = false;
   bool selected_any_ = false;
 };

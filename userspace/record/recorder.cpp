@@ -78,7 +78,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
           ? started + std::chrono::duration_cast<Clock::duration>(
                           std::chrono::duration<double>(options_.duration_seconds))
           : Clock::time_point::max();
-  Clock::time_point next_drain = started + options_.drain_interval;
+  Clock::time_point next_drain = next_drain_after(started);
   Clock::time_point next_rescan = started + options_.rescan_interval;
   while (!stop.load()) {
     Clock::time_point now = Clock::now();
@@ -91,7 +91,7 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
 
     now = Clock::now();
     if (now < next_drain) continue;
-    next_drain += options_.drain_interval;
+    next_drain = next_drain_after(next_drain);
     drain();
     if (now >= next_rescan) {
       next_rescan += options_.rescan_interval;
@@ -109,6 +109,20 @@ void Recorder::run(const std::atomic<bool>& stop, const std::function<void()>& t
   poll_events(0);  // the processes of the last counts
   drain(true);
   builder_.profile().duration_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+}
+
+std::chrono::steady_clock::time_point Recorder::next_drain_after(
+    std::chrono::steady_clock::time_point previous) const {
+  if (!options_.drain_on_wall_seconds) return previous + options_.drain_interval;
+  // Some milliseconds past the second, so that the wall clock reads the new second when the
+  // drain's tick looks at it.
+  constexpr auto kPastTheSecond = std::chrono::milliseconds(5);
+  auto wall = std::chrono::system_clock::now().time_since_epoch();
+  auto to_next_second = std::chrono::seconds(1) - wall % std::chrono::seconds(1) + kPastTheSecond;
+  auto steady_now = std::chrono::steady_clock::now();
+  auto next = steady_now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(to_next_second);
+  // At least half a second after the last one: never twice in one second.
+  return std::max(next, previous + std::chrono::milliseconds(500));
 }
 
 std::optional<uint32_t> Recorder::location_of(TrackedProcess& process, const stprof_frame& frame) {
@@ -159,7 +173,8 @@ void Recorder::drain(bool last, int execd_pid) {
     const PythonProcess& info = process->info;
     uint32_t process_index = builder_.process(
         process->serial, {info.pid, process->facts.ns_pid ? process->facts.ns_pid : info.pid,
-                          info.comm, info.version.to_string(), process->facts.container_id});
+                          info.comm, info.version.to_string(), process->facts.container_id,
+                          process->facts.cgroup, process->exe});
     uint32_t thread = builder_.thread(process_index, static_cast<int>(sample.tid), name->second);
     // Leaf first: the kernel frames (--kernel), then the Python frames.
     auto python = std::find_if(stack->frames.begin(), stack->frames.end(),
@@ -202,6 +217,19 @@ void Recorder::drain(bool last, int execd_pid) {
     locations_.erase_range({image.serial, 0, std::numeric_limits<int32_t>::min(), 0},
                            {image.serial + 1, 0, std::numeric_limits<int32_t>::min(), 0});
   }
+}
+
+Profile Recorder::take_profile() {
+  Profile taken = std::move(builder_.profile());
+  builder_ = ProfileBuilder();
+  builder_.profile().frequency_hz = options_.frequency_hz;
+  builder_.profile().mode = options_.mode;
+  taken.duration_seconds = 0;
+  // The cached locations are indices into the profile handed over.
+  locations_ = {};
+  off_cpu_locations_.clear();
+  processes_.forget_released();
+  return taken;
 }
 
 uint32_t Recorder::off_cpu_location(__u32 kind) {

@@ -32,6 +32,10 @@ struct RecordOptions {
   bool code_free_uprobe = true;  // see ProcessTable::walker_for
   bool gil_only = false;         // --gil (the sampler filters; free-threaded processes are noted)
   std::chrono::milliseconds drain_interval{1000};
+  // The agent: drains fall just after whole seconds of the wall clock (drain_interval is then
+  // 1 s), so that an interval cut on whole seconds holds whole drains however long the run and
+  // however the steady clock drifts from the wall clock.
+  bool drain_on_wall_seconds = false;
   // Safety net behind the process events, and how soon a program that dlopens libpython late
   // is found.
   std::chrono::milliseconds rescan_interval{2000};
@@ -84,6 +88,12 @@ class Recorder {
   void run(const std::atomic<bool>& stop, const std::function<void()>& tick);
 
   const Profile& profile() const { return builder_.profile(); }
+  // Hands over what was collated since the last call (or the start) and starts an empty
+  // profile, so that a run of weeks holds one interval's processes, stacks and names at a time.
+  // Call it between drains (from `tick`, or once run() returned): every count drained so far is
+  // in the profile handed over, none is in the next. Frames are symbolized again from the
+  // processes' code caches; images that ended are forgotten. Its duration is left 0.
+  Profile take_profile();
   RecordSummary summary() const;
   // Python processes profiled so far (the summary's python_processes, without its syscalls).
   size_t python_processes() const;
@@ -98,6 +108,8 @@ class Recorder {
   // no count can wait for a later drain. `execd_pid`: a process that exec'd, whose old image's
   // counts these are.
   void drain(bool last = false, int execd_pid = 0);
+  // When the drain after one made at `previous` is due.
+  std::chrono::steady_clock::time_point next_drain_after(std::chrono::steady_clock::time_point previous) const;
   void warn_all(const std::vector<std::string>& warnings);
   // The profile location of a sampled frame; nullopt for a frame CPython itself hides.
   std::optional<uint32_t> location_of(TrackedProcess& process, const stprof_frame& frame);
