@@ -56,10 +56,15 @@ static __always_inline bool python_stack(struct task_struct *task, __u32 pid,
       .hash = 0x84222325cbf29ce4ULL,
       .memo_tag = code_memo_tag(cache, scratch, group),
   };
-  /* No branch on the kernel frames: each would double what the verifier checks after it. */
-  __u32 kernel_frames = scratch->kernel_depth & STPROF_MAX_KERNEL_FRAMES; /* at most that */
-  bpf_loop(kernel_frames, put_kernel_frame, &walk, 0);
-  walk.depth = kernel_frames;
+  /* No branch on the number of kernel frames: each way would double what the verifier checks
+   * after it. kernel_stacks is a constant of the loaded program, so the verifier sees one way,
+   * and without --kernel there is no helper call. */
+  __u32 kernel_frames = 0;
+  if (kernel_stacks) {
+    kernel_frames = scratch->kernel_depth & STPROF_MAX_KERNEL_FRAMES; /* at most that */
+    bpf_loop(kernel_frames, put_kernel_frame, &walk, 0);
+    walk.depth = kernel_frames;
+  }
   if (walk.frame) bpf_loop(2 * STPROF_MAX_DEPTH, frame_walk_step, &walk, 0);
   /* Unconditional: skipping it when 0 doubled what the verifier checks (50k to 97k). */
   count_n(STPROF_CODE_READS, walk.code_reads);
