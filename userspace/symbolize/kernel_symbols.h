@@ -31,7 +31,6 @@ class KernelSymbols {
   // (_stext to _etext) or a module's (kallsyms gives no sizes: an address past a module's last
   // function is taken as that function's).
   KernelFunction function_at(uint64_t address) const;
-  size_t size() const { return symbols_.size(); }
 
  private:
   struct Symbol {
